@@ -1,0 +1,1 @@
+"""The self-service domain: subscribers, credentials, messages and money; no Twisted, no wire codes."""

@@ -1,0 +1,102 @@
+"""SQLAlchemy implementations of core.ports over one Session (one transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.db.models import Credential, LedgerEntry, LoginToken, Message, Subscriber
+
+
+class SubscriberRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, msisdn: str) -> Subscriber | None:
+        return self._session.get(Subscriber, msisdn)
+
+    def add(self, msisdn: str, tariff: str, locale: str, roaming: bool, now: float) -> Subscriber:
+        row = Subscriber(
+            msisdn=msisdn, tariff=tariff, locale=locale, roaming=roaming,
+            switched_on=True, blocked=False, created_at=now,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return row
+
+
+class CredentialRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, msisdn: str) -> Credential | None:
+        return self._session.get(Credential, msisdn)
+
+    def get_for_update(self, msisdn: str) -> Credential:
+        # FOR UPDATE serialises concurrent logins of one number on PostgreSQL, so five
+        # parallel wrong guesses cannot all read failures=0; SQLite ignores it and has
+        # a single writer anyway.
+        row = self._session.get(Credential, msisdn, with_for_update=True)
+        if row is None:
+            row = Credential(msisdn=msisdn, failures=0, locked=False, login_notifications=False)
+            self._session.add(row)
+            self._session.flush()
+        return row
+
+
+class TokenRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, token_hash: str, msisdn: str, now: float) -> None:
+        self._session.add(LoginToken(token_hash=token_hash, msisdn=msisdn, created_at=now))
+
+    def owner(self, token_hash: str) -> str | None:
+        row = self._session.get(LoginToken, token_hash)
+        return row.msisdn if row else None
+
+
+class LedgerRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, msisdn: str, amount: int, cause: str, now: float) -> None:
+        self._session.add(LedgerEntry(msisdn=msisdn, amount=amount, cause=cause, created_at=now))
+
+    def balance(self, msisdn: str) -> int:
+        self._session.flush()
+        total = self._session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(LedgerEntry.msisdn == msisdn)
+        )
+        return int(total or 0)
+
+
+class MessageRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, msisdn: str, direction: str, peer: str, text: str, now: float) -> Message:
+        row = Message(msisdn=msisdn, direction=direction, peer=peer, text=text, created_at=now)
+        self._session.add(row)
+        self._session.flush()
+        return row
+
+    def inbox(self, msisdn: str, since: int | None) -> Sequence[Message]:
+        query = select(Message).where(Message.msisdn == msisdn, Message.direction == "mt")
+        if since is not None:
+            query = query.where(Message.id > since)
+        return self._session.scalars(query.order_by(Message.id)).all()
+
+
+class SqlUnitOfWork:
+    """Every repository over one Session; commit or roll back as one."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.subscribers = SubscriberRepository(session)
+        self.credentials = CredentialRepository(session)
+        self.tokens = TokenRepository(session)
+        self.ledger = LedgerRepository(session)
+        self.messages = MessageRepository(session)

@@ -1,0 +1,1 @@
+"""The channels (USSD, SMS, voice), the HTTP API, the composition root and the CLI."""

@@ -1,0 +1,133 @@
+"""The composition root: reads the config, builds the store, menus and channels, listens."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass
+
+from twisted.internet.defer import Deferred, DeferredList
+from twisted.web.server import Site
+
+from core import subscribers
+from core.db.store import Store
+from gateway.actions import CATALOGUE
+from gateway.config import Config
+from gateway.http.api import Api
+from gateway.ivr.service import VoiceService
+from gateway.menurunner import MenuRunner
+from gateway.outbox import Outbox
+from gateway.sms.protocol import SMSCFactory
+from gateway.sms.service import SmsService
+from gateway.storework import StoreRunner
+from gateway.ussd.service import UssdService
+from gateway.ussd.session import Dialogues
+from menus.loader import load
+from menus.schema import MenuSet
+
+log = logging.getLogger(__name__)
+
+DEMO_SUBSCRIBERS = (
+    ("79261234567", "300.00", "ru"),
+    ("79261112233", "150.00", "ru"),
+    ("79267654321", "500.00", "en"),
+)
+
+
+def menus_path(configured: str) -> str:
+    """The menus file: as configured, else the one at the root of this checkout."""
+    if os.path.exists(configured) or os.path.isabs(configured):
+        return configured
+    beside = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), configured)
+    return beside if os.path.exists(beside) else configured
+
+
+@dataclass
+class Listening:
+    name: str
+    host: str
+    port: int
+
+    def line(self) -> str:
+        return f"listening {self.name} {self.host}:{self.port}"
+
+
+class Gateway:
+    """Every channel in one reactor, sharing one store and one menu set."""
+
+    def __init__(self, config: Config, reactor) -> None:
+        self.config = config
+        self.reactor = reactor
+        self.menus: MenuSet = load(menus_path(config.menus), CATALOGUE)
+        self.store = Store(config.db_url)
+        self.runner = StoreRunner(reactor, self.store)
+        self.outbox = Outbox()
+        self.ready = False
+        menu_runner = MenuRunner(lambda: self.menus, self.runner, self.outbox)
+        self.ussd = UssdService(
+            menu_runner, self.runner,
+            Dialogues(config.ussd_screen_timeout, config.ussd_dialogue_limit), reactor, config.otp_ttl,
+        )
+        self.sms = SmsService(menu_runner, self.runner, self.outbox, reactor, config.accounts, config.otp_ttl)
+        self.voice = VoiceService(menu_runner, self.runner, reactor, config.otp_ttl)
+        self.api = Api(self.runner, self.ussd, self.sms, self.voice, self.outbox,
+                       lambda: self.menus, reactor, lambda: self.ready)
+        self._ports: list = []
+
+    def prepare_store(self) -> None:
+        """Migrate to head and, on a fresh store, add the demo subscribers."""
+        self.store.upgrade()
+        if not self.config.demo_subscribers:
+            return
+        with self.store.transaction() as uow:
+            for msisdn, balance, locale in DEMO_SUBSCRIBERS:
+                if uow.subscribers.get(msisdn) is None:
+                    subscribers.create(uow, msisdn, self.reactor.seconds(),
+                                       balance=int(balance.replace(".", "")), locale=locale)
+
+    def start(self) -> list[Listening]:
+        """Open the store and every listener; returns where each listens."""
+        self.prepare_store()
+        self.runner.start()
+        host = self.config.host
+        site = Site(self.api)
+        site.displayTracebacks = False
+        http = self.reactor.listenTCP(self.config.http_port, site, interface=host)
+        smpp = self.reactor.listenTCP(self.config.smpp_port, SMSCFactory(self.sms, self.reactor), interface=host)
+        self._ports = [http, smpp]
+        self.ready = True
+        return [Listening("http", host, http.getHost().port), Listening("smpp", host, smpp.getHost().port)]
+
+    def stop(self) -> Deferred:
+        self.ready = False
+        stopping = [d for d in (port.stopListening() for port in self._ports) if d is not None]
+
+        def release(result):
+            self.runner.stop()
+            self.store.dispose()
+            return result
+
+        return DeferredList(stopping).addBoth(release)
+
+
+def run(config: Config) -> int:
+    """`gateway run`: serve until SIGTERM or SIGINT."""
+    from twisted.internet import reactor
+    from twisted.logger import STDLibLogObserver, globalLogBeginner
+
+    logging.basicConfig(
+        stream=sys.stderr, level=config.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    globalLogBeginner.beginLoggingTo([STDLibLogObserver()], redirectStandardIO=False)
+    gateway = Gateway(config, reactor)
+    for listening in gateway.start():
+        print(listening.line(), flush=True)
+    for account in config.accounts:
+        if account.system_id == account.password:
+            log.warning("SMPP account %s/%s (%s) uses the development default; replace it in production",
+                        account.system_id, account.password, account.role.value)
+    reactor.addSystemEventTrigger("before", "shutdown", gateway.stop)
+    reactor.run()
+    return 0

@@ -1,0 +1,102 @@
+"""The `gateway` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+
+from gateway.config import ConfigError, load_config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gateway", description="USSD / SMS / IVR gateway simulator")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="start every channel in one process")
+    run.add_argument("--config", help="YAML config file")
+    run.add_argument("--db", help="store URL (default: SQLite in --data-dir)")
+    run.add_argument("--host")
+    run.add_argument("--http-port", type=int)
+    run.add_argument("--smpp-port", type=int)
+    run.add_argument("--sip-port", type=int)
+    run.add_argument("--data-dir")
+    run.add_argument("--redis", help="Redis URL for several nodes sharing one PostgreSQL store")
+    run.add_argument("--ussd-route", action="append", default=[], metavar="CODE=URL",
+                     help="route a service code to an external Africa's Talking-style app")
+
+    menus = commands.add_parser("menus", help="check or draw menus.yaml")
+    menus_commands = menus.add_subparsers(dest="menus_command", required=True)
+    lint = menus_commands.add_parser("lint", help="exit 1 with FILE:LINE: message per problem")
+    lint.add_argument("file", nargs="?", default="menus.yaml")
+    graph = menus_commands.add_parser("graph", help="print the menu tree as Mermaid")
+    graph.add_argument("file", nargs="?", default="menus.yaml")
+
+    db = commands.add_parser("db", help="the store")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="Alembic migrations to head")
+    upgrade.add_argument("--db")
+    upgrade.add_argument("--data-dir")
+    upgrade.add_argument("--config")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            from gateway.app import run as run_gateway
+
+            return run_gateway(_run_config(args))
+        if args.command == "menus":
+            return _menus(args)
+        if args.command == "db":
+            from core.db.store import Store
+
+            config = _run_config(args)
+            Store(config.db_url).upgrade()
+            print(f"store at head: {config.db_url.split('@')[-1]}")
+            return 0
+    except ConfigError as error:
+        print(f"gateway: {error}", file=sys.stderr)
+        return 2
+    return 2
+
+
+def _run_config(args):
+    config = load_config(getattr(args, "config", None))
+    overrides = {
+        "db": args.db, "host": getattr(args, "host", None), "http_port": getattr(args, "http_port", None),
+        "smpp_port": getattr(args, "smpp_port", None), "sip_port": getattr(args, "sip_port", None),
+        "data_dir": args.data_dir, "redis": getattr(args, "redis", None),
+    }
+    config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    routes = []
+    for route in getattr(args, "ussd_route", []) or []:
+        code, sep, url = route.partition("=")
+        if not sep or not code.strip("*#").isdigit() or not url:
+            raise ConfigError(f"--ussd-route {route!r}: expected CODE=URL, e.g. 123=http://127.0.0.1:9000/ussd")
+        routes.append((code.strip("*#"), url))
+    if routes:
+        config = replace(config, ussd_routes=config.ussd_routes + tuple(routes))
+    return config
+
+
+def _menus(args) -> int:
+    from gateway.actions import CATALOGUE
+    from menus.graph import mermaid
+    from menus.loader import MenuError, lint, load
+
+    if args.menus_command == "lint":
+        problems = lint(args.file, CATALOGUE)
+        for problem in problems:
+            print(problem)
+        return 1 if problems else 0
+    try:
+        menus = load(args.file, CATALOGUE)
+    except MenuError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(mermaid(menus))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""The gateway's configuration: YAML file, defaults for every key, command-line overrides."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+
+import yaml
+
+from gateway.sms.events import Account, Role
+
+DEFAULT_ACCOUNTS = (
+    Account(system_id="handsets", password="handsets", role=Role.MOBILE),
+    Account(system_id="app", password="app", role=Role.APPLICATION, owns=("7000",)),
+)
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    host: str = "127.0.0.1"
+    http_port: int = 8080
+    smpp_port: int = 2775
+    sip_port: int = 5060
+    data_dir: str = "./var"
+    db: str | None = None  # default: SQLite in data_dir
+    redis: str | None = None
+    menus: str = "menus.yaml"
+    otp_ttl: float = 24 * 3600.0
+    ussd_screen_timeout: float = 30.0
+    ussd_dialogue_limit: float = 180.0
+    ussd_routes: tuple[tuple[str, str], ...] = ()
+    accounts: tuple[Account, ...] = DEFAULT_ACCOUNTS
+    log_level: str = "INFO"
+    demo_subscribers: bool = True
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def db_url(self) -> str:
+        if self.db:
+            return self.db
+        return "sqlite:///" + os.path.abspath(os.path.join(self.data_dir, "gateway.sqlite3"))
+
+
+_KEYS = {
+    "host", "http_port", "smpp_port", "sip_port", "data_dir", "db", "redis", "menus",
+    "otp_ttl", "ussd", "smpp", "log_level", "demo_subscribers",
+}
+
+
+def load_config(path: str | None) -> Config:
+    """Read a YAML config file; every key is optional."""
+    config = Config()
+    if not path:
+        return config
+    try:
+        with open(path, encoding="utf-8") as handle:
+            raw = yaml.safe_load(handle) or {}
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
+    except yaml.MarkedYAMLError as error:
+        line = error.problem_mark.line + 1 if error.problem_mark else 0
+        raise ConfigError(f"{path}:{line}: YAML: {error.problem}") from error
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}:1: the config must be a mapping")
+    unknown = sorted(set(raw) - _KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown keys: {', '.join(unknown)}")
+    simple = {k: raw[k] for k in _KEYS - {"ussd", "smpp"} if k in raw}
+    config = replace(config, **simple)
+    ussd = raw.get("ussd") or {}
+    routes = tuple((str(code), str(url)) for code, url in (ussd.get("routes") or {}).items())
+    config = replace(
+        config,
+        ussd_routes=routes,
+        ussd_screen_timeout=float(ussd.get("screen_timeout", config.ussd_screen_timeout)),
+        ussd_dialogue_limit=float(ussd.get("dialogue_limit", config.ussd_dialogue_limit)),
+    )
+    smpp = raw.get("smpp") or {}
+    if "accounts" in smpp:
+        try:
+            accounts = tuple(
+                Account(
+                    system_id=str(a["system_id"]), password=str(a["password"]),
+                    role=Role(a.get("role", "application")),
+                    owns=tuple(str(n) for n in a.get("owns", ())),
+                )
+                for a in smpp["accounts"]
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ConfigError(f"{path}: smpp.accounts: each needs system_id, password, role mobile|application ({error})") from error
+        config = replace(config, accounts=accounts)
+    return config

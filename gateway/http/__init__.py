@@ -1,0 +1,1 @@
+"""The HTTP side: the handset JSON API under /api/v1 and /healthz."""

@@ -1,0 +1,255 @@
+"""The handset JSON API of CONTRACT.md (/api/v1) and /healthz, on twisted.web."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+
+from twisted.internet.defer import inlineCallbacks, maybeDeferred
+from twisted.python.failure import Failure
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET
+
+from core import credentials, messages, subscribers
+from core.errors import DomainError, LoginLocked, WrongPassword
+from core.money import parse_roubles
+from core.numbers import normalise_msisdn
+from gateway.actions import login_time
+from gateway.http.errors import BadRequest, error_response
+from gateway.http.jsonio import field, read_json, write_json
+from gateway.ivr.service import VoiceService, call_json
+from gateway.outbox import Outbox
+from gateway.sms.service import SmsService
+from gateway.storework import StoreRunner
+from gateway.ussd.service import UssdService
+from menus.render import fill
+
+log = logging.getLogger(__name__)
+Handler = Callable[..., object]
+
+
+class Api(Resource):
+    """Routes every request by method and path; handlers return (status, body)."""
+
+    isLeaf = True
+
+    def __init__(self, store: StoreRunner, ussd: UssdService, sms: SmsService, voice: VoiceService,
+                 outbox: Outbox, menus, clock, ready: Callable[[], bool]) -> None:
+        super().__init__()
+        self._store = store
+        self._ussd = ussd
+        self._sms = sms
+        self._voice = voice
+        self._outbox = outbox
+        self._menus = menus
+        self._clock = clock
+        self._ready = ready
+        p = r"/api/v1"
+        n = r"(?P<msisdn>[^/]+)"
+        self._routes: list[tuple[bytes, re.Pattern, Handler]] = [
+            (b"GET", re.compile(r"/healthz"), self.healthz),
+            (b"POST", re.compile(p + r"/subscribers"), self.create_subscriber),
+            (b"GET", re.compile(p + r"/subscribers/" + n), self.get_subscriber),
+            (b"PATCH", re.compile(p + r"/handsets/" + n), self.patch_handset),
+            (b"POST", re.compile(p + r"/handsets/" + n + r"/ussd"), self.ussd_input),
+            (b"DELETE", re.compile(p + r"/handsets/" + n + r"/ussd"), self.ussd_cancel),
+            (b"POST", re.compile(p + r"/handsets/" + n + r"/sms"), self.send_sms),
+            (b"GET", re.compile(p + r"/handsets/" + n + r"/inbox"), self.inbox),
+            (b"POST", re.compile(p + r"/handsets/" + n + r"/calls"), self.start_call),
+            (b"GET", re.compile(p + r"/calls/(?P<call_id>[^/]+)"), self.get_call),
+            (b"POST", re.compile(p + r"/calls/(?P<call_id>[^/]+)/dtmf"), self.dtmf),
+            (b"DELETE", re.compile(p + r"/calls/(?P<call_id>[^/]+)"), self.hang_up),
+            (b"POST", re.compile(p + r"/login"), self.login),
+            (b"POST", re.compile(p + r"/account/password"), self.change_password),
+            (b"PATCH", re.compile(p + r"/account/settings"), self.account_settings),
+        ]
+
+    def render(self, request):
+        path = request.path.decode("utf-8", "replace").rstrip("/") or "/"
+        allowed = []
+        for method, pattern, handler in self._routes:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            if method != request.method:
+                allowed.append(method)
+                continue
+            d = maybeDeferred(handler, request, **match.groupdict())
+            d.addCallbacks(lambda result: self._respond(request, result), lambda f: self._fail(request, f))
+            return NOT_DONE_YET
+        if allowed:
+            write_json(request, 405, {"error": "method_not_allowed", "message": f"use {b', '.join(allowed).decode()}"})
+        else:
+            write_json(request, 404, {"error": "not_found", "message": f"no resource {path}"})
+        return NOT_DONE_YET
+
+    def _respond(self, request, result) -> None:
+        status, body = result
+        if not request._disconnected:
+            write_json(request, status, body)
+
+    def _fail(self, request, failure: Failure) -> None:
+        answer = error_response(failure.value)
+        if answer is None:
+            log.error("unhandled error on %s %s: %s", request.method.decode(), request.path.decode(),
+                      failure.getTraceback())
+            answer = 500, {"error": "internal_error", "message": "the gateway failed; see its log"}
+        if not request._disconnected:
+            write_json(request, *answer)
+
+    # -- handlers ------------------------------------------------------------------
+
+    def healthz(self, request):
+        if self._ready():
+            return 200, {"status": "ok"}
+        return 503, {"status": "starting"}
+
+    @inlineCallbacks
+    def create_subscriber(self, request):
+        body = read_json(request)
+        msisdn = field(body, "msisdn", str)
+        tariff = field(body, "tariff", str, required=False, default=subscribers.DEFAULT_TARIFF)
+        balance = parse_roubles(field(body, "balance", (str, int), required=False, default="0"))
+        roaming = field(body, "roaming", bool, required=False, default=False)
+        locale = field(body, "locale", str, required=False, default="ru")
+        summary = yield self._store.run(_create, msisdn, self._clock.seconds(), tariff, balance, roaming, locale)
+        return 201, summary.as_json()
+
+    @inlineCallbacks
+    def get_subscriber(self, request, msisdn):
+        summary = yield self._store.run(subscribers.summary, normalise_msisdn(msisdn))
+        return 200, summary.as_json()
+
+    @inlineCallbacks
+    def patch_handset(self, request, msisdn):
+        body = read_json(request)
+        roaming = field(body, "roaming", bool, required=False)
+        switched_on = field(body, "switched_on", bool, required=False)
+        if roaming is None and switched_on is None:
+            raise BadRequest("missing_field", "give roaming and/or switched_on")
+        summary = yield self._store.run(
+            _set_handset, normalise_msisdn(msisdn), roaming, switched_on
+        )
+        return 200, summary.as_json()
+
+    @inlineCallbacks
+    def ussd_input(self, request, msisdn):
+        body = read_json(request)
+        reply = yield self._ussd.handle(normalise_msisdn(msisdn), field(body, "input", str))
+        return 200, reply.as_json()
+
+    def ussd_cancel(self, request, msisdn):
+        self._ussd.cancel(normalise_msisdn(msisdn))
+        return 204, None
+
+    @inlineCallbacks
+    def send_sms(self, request, msisdn):
+        body = read_json(request)
+        message_id = yield self._sms.send_from_handset(
+            normalise_msisdn(msisdn), field(body, "to", str), field(body, "text", str)
+        )
+        return 202, {"id": message_id}
+
+    @inlineCallbacks
+    def inbox(self, request, msisdn):
+        since_raw = request.args.get(b"since", [None])[0]
+        since = None
+        if since_raw is not None:
+            if not since_raw.isdigit():
+                raise BadRequest("invalid_field", "since must be a message id")
+            since = int(since_raw)
+        listing = yield self._sms.inbox(normalise_msisdn(msisdn), since)
+        return 200, listing
+
+    @inlineCallbacks
+    def start_call(self, request, msisdn):
+        body = read_json(request)
+        call = yield self._voice.start(normalise_msisdn(msisdn), field(body, "to", str))
+        return 201, call_json(call)
+
+    def get_call(self, request, call_id):
+        return 200, call_json(self._voice.get(call_id))
+
+    @inlineCallbacks
+    def dtmf(self, request, call_id):
+        body = read_json(request)
+        call = yield self._voice.dtmf(call_id, field(body, "digits", str))
+        return 200, call_json(call)
+
+    def hang_up(self, request, call_id):
+        return 200, call_json(self._voice.hang_up(call_id))
+
+    @inlineCallbacks
+    def login(self, request):
+        body = read_json(request)
+        login_name = field(body, "login", str)
+        password = field(body, "password", str)
+        outcome = yield self._store.run(_login, self._menus(), login_name, password, self._clock.seconds())
+        if isinstance(outcome, DomainError):
+            log.info("login refused: %s", outcome.code)
+            raise outcome
+        token, sent = outcome
+        self._outbox.publish(sent)
+        return 200, {"token": token}
+
+    @inlineCallbacks
+    def change_password(self, request):
+        msisdn = yield self._authenticated(request)
+        body = read_json(request)
+        outcome = yield self._store.run(
+            _change_password, msisdn, field(body, "old_password", str), field(body, "new_password", str),
+            self._clock.seconds(),
+        )
+        if isinstance(outcome, DomainError):
+            raise outcome
+        return 200, {"status": "ok"}
+
+    @inlineCallbacks
+    def account_settings(self, request):
+        msisdn = yield self._authenticated(request)
+        body = read_json(request)
+        enabled = field(body, "login_notifications", bool)
+        summary = yield self._store.run(_set_notifications, msisdn, enabled)
+        return 200, summary.as_json()
+
+    def _authenticated(self, request):
+        header = (request.getHeader(b"authorization") or b"").decode("latin-1")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        return self._store.run(credentials.authenticate, token)
+
+
+def _create(uow, msisdn, now, tariff, balance, roaming, locale):
+    return subscribers.create(uow, msisdn, now, tariff=tariff, balance=balance, roaming=roaming, locale=locale)
+
+
+def _set_handset(uow, msisdn, roaming, switched_on):
+    return subscribers.set_handset(uow, msisdn, roaming=roaming, switched_on=switched_on)
+
+
+def _set_notifications(uow, msisdn, enabled):
+    credentials.set_login_notifications(uow, msisdn, enabled)
+    return subscribers.summary(uow, msisdn)
+
+
+def _login(uow, menus, login_name, password, now):
+    # A wrong password must be counted even though the login fails, so the refusal is
+    # returned (and the transaction commits) instead of raised (and rolled back).
+    try:
+        result = credentials.login(uow, login_name, password, now)
+    except (WrongPassword, LoginLocked) as refusal:
+        return refusal
+    sent = []
+    if result.notify:
+        locale = subscribers.require(uow, result.msisdn).locale
+        text = fill(menus.text("login_notification_sms"), locale, {"time": login_time(now)})
+        sent.append(messages.store_mt(uow, result.msisdn, menus.sender, text, now))
+    return result.token, sent
+
+
+def _change_password(uow, msisdn, old, new, now):
+    try:
+        credentials.change_password(uow, msisdn, old, new, now)
+    except (WrongPassword, LoginLocked) as refusal:
+        return refusal
+    return None

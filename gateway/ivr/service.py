@@ -1,0 +1,104 @@
+"""Voice-menu calls: connect, keypad tones, hang up; for the API and (later) SIP."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from twisted.internet.defer import Deferred, inlineCallbacks
+
+from core import voice
+from core.numbers import is_msisdn, normalise_msisdn
+from gateway.actions import Context
+from gateway.ivr.errors import UnknownCall, UnknownVoiceNumber
+from gateway.ivr.session import Call, CallState, check_digits, new_call, press
+from gateway.menurunner import MenuRunner
+from gateway.storework import StoreRunner
+from menus import engine
+
+log = logging.getLogger(__name__)
+
+
+class VoiceService:
+    def __init__(self, runner: MenuRunner, store: StoreRunner, clock, otp_ttl: float) -> None:
+        self._runner = runner
+        self._store = store
+        self._clock = clock
+        self._otp_ttl = otp_ttl
+        self.calls: dict[str, Call] = {}
+
+    def voice_number(self, dialled: str) -> str:
+        """The menu number a dialled string reaches (`0505`, `+79221110505` in any form)."""
+        numbers = self._runner.menus.voice.numbers
+        if dialled in numbers:
+            return dialled
+        if is_msisdn(dialled):
+            canonical = normalise_msisdn(dialled)
+            for number in numbers:
+                if is_msisdn(number) and normalise_msisdn(number) == canonical:
+                    return number
+        raise UnknownVoiceNumber(f"{dialled!r} is not a voice-menu number")
+
+    @inlineCallbacks
+    def start(self, msisdn: str, dialled: str) -> Deferred[Call]:
+        """Place a call; raises voice.NotConnected for 0505 from roaming (R11)."""
+        number = self.voice_number(dialled)
+        locale = yield self._store.run(voice.connect, msisdn, number)
+        call = new_call(msisdn, number)
+        menus = self._runner.menus
+        screen = yield self._runner.drive(engine.enter(menus, menus.voice.root, locale), self._context(msisdn, locale))
+        call = self._show(call, screen)
+        log.info("call %s from %s to %s answered", call.call_id, msisdn, number)
+        return call
+
+    @inlineCallbacks
+    def dtmf(self, call_id: str, digits: str) -> Deferred[Call]:
+        """Keypad tones on a call, processed in order."""
+        digits = check_digits(digits)
+        call = self.get(call_id)
+        menus = self._runner.menus
+        for key in digits:
+            if call.state is CallState.ENDED:
+                break
+            call, answer = press(menus, call, key)
+            self.calls[call_id] = call
+            if answer is None:
+                continue
+            assert call.cursor is not None
+            ctx = self._context(call.msisdn, call.cursor.locale)
+            screen = yield self._runner.drive(engine.step(menus, call.cursor, answer), ctx)
+            call = self._show(call, screen)
+        return call
+
+    def hang_up(self, call_id: str) -> Call:
+        call = self.get(call_id)
+        ended = replace(call, state=CallState.ENDED, cursor=None, buffer="")
+        self.calls[call_id] = ended
+        log.info("call %s hung up", call_id)
+        return ended
+
+    def get(self, call_id: str) -> Call:
+        call = self.calls.get(call_id)
+        if call is None:
+            raise UnknownCall(f"no call {call_id!r}")
+        return call
+
+    def _context(self, msisdn: str, locale: str) -> Context:
+        return Context(msisdn=msisdn, now=self._clock.seconds(), locale=locale, channel="voice", otp_ttl=self._otp_ttl)
+
+    def _show(self, call: Call, screen: engine.Screen) -> Call:
+        state = CallState.ENDED if screen.ended else CallState.ACTIVE
+        call = replace(call, prompt=screen.text, cursor=screen.cursor, state=state, buffer="")
+        self.calls[call.call_id] = call
+        return call
+
+
+def call_json(call: Call) -> dict:
+    return {
+        "call_id": call.call_id,
+        "msisdn": call.msisdn,
+        "to": call.number,
+        "prompt": call.prompt,
+        "state": call.state.value,
+        "path": list(call.path),
+    }

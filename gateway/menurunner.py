@@ -1,0 +1,63 @@
+"""Driving the pure menu engine: runs each requested action in a store transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from twisted.internet.defer import Deferred, inlineCallbacks
+
+from core.errors import DomainError
+from gateway.actions import ACTIONS, Context
+from gateway.outbox import Outbox
+from gateway.storework import StoreRunner
+from menus import engine
+from menus.schema import MenuSet
+
+log = logging.getLogger(__name__)
+
+
+class MenuRunner:
+    """Turns engine outcomes into screens, running actions against the store."""
+
+    def __init__(self, menus: Callable[[], MenuSet], store: StoreRunner, outbox: Outbox) -> None:
+        self._menus = menus
+        self._store = store
+        self._outbox = outbox
+
+    @property
+    def menus(self) -> MenuSet:
+        return self._menus()
+
+    @inlineCallbacks
+    def drive(self, outcome: engine.Outcome, ctx: Context) -> Deferred[engine.Screen]:
+        """Run actions until the engine shows a screen."""
+        menus = self.menus
+        while isinstance(outcome, engine.Act):
+            act = outcome
+            ctx.sent = []
+            try:
+                outputs = yield self._store.run(_run_action, menus, ctx, act.action, dict(act.args))
+            except DomainError as error:
+                log.info("action %s refused for %s: %s", act.action, ctx.msisdn, error.code)
+                outcome = engine.failed(menus, act, error.code)
+            else:
+                log.info("action %s done for %s via %s", act.action, ctx.msisdn, ctx.channel)
+                self._outbox.publish(ctx.sent)
+                outcome = engine.resume(menus, act, outputs)
+        return outcome
+
+    def run_action(self, name: str, ctx: Context, args: dict | None = None) -> Deferred[dict]:
+        """Run one action outside a dialogue (an SMS command); publishes its SMS."""
+        ctx.sent = []
+        d = self._store.run(_run_action, self.menus, ctx, name, args or {})
+
+        def published(outputs):
+            self._outbox.publish(ctx.sent)
+            return outputs
+
+        return d.addCallback(published)
+
+
+def _run_action(uow, menus: MenuSet, ctx: Context, name: str, args: dict) -> dict:
+    return dict(ACTIONS[name].fn(uow, menus, ctx, args))

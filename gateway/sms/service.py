@@ -1,0 +1,223 @@
+"""SMS routing: handset MO to service numbers, other handsets and applications; MT delivery.
+
+One service for both transports: the handset HTTP API and the SMPP SMSC (it is the
+SMSC's backend). A message is acknowledged only after the transaction that stores it
+(with the service number's reply, when it has one) has committed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import logging
+
+from twisted.internet.defer import Deferred, inlineCallbacks
+
+from core import messages, subscribers
+from core.errors import DomainError
+from core.numbers import is_msisdn, normalise_msisdn
+from core.ports import MessageRecord
+from gateway.actions import ACTIONS, Context, send_sms
+from gateway.menurunner import MenuRunner
+from gateway.outbox import Outbox
+from gateway.sms.errors import BindRefused, CommandStatus, SmppError
+from gateway.sms.events import Account, Deliver, Role, SubmitRequest
+from gateway.storework import StoreRunner
+from menus.render import fill
+from menus.schema import MenuSet, SmsNumber
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 1530  # ten concatenated GSM 7-bit segments
+
+
+class SmsRejected(DomainError):
+    """An SMS the network does not take; `status` is its SMPP form."""
+
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class SmsService:
+    def __init__(
+        self, runner: MenuRunner, store: StoreRunner, outbox: Outbox, clock,
+        accounts: tuple[Account, ...], otp_ttl: float,
+    ) -> None:
+        self._runner = runner
+        self._store = store
+        self._outbox = outbox
+        self._clock = clock
+        self._otp_ttl = otp_ttl
+        self._accounts = {a.system_id: a for a in accounts}
+        self._mobile_binds: list = []
+        self._rotation = itertools.count()
+        self._app_binds: dict[str, list] = {}
+        outbox.subscribe(self._deliver_to_handset)
+
+    # -- handset MO ------------------------------------------------------------
+
+    @inlineCallbacks
+    def send_from_handset(self, msisdn: str, to: str, text: str) -> Deferred[int]:
+        """A handset sends an SMS; fires with the stored message's id."""
+        if not isinstance(text, str) or not text.strip():
+            raise SmsRejected("invalid_text", "an SMS needs non-empty text", CommandStatus.ESME_RINVMSGLEN)
+        if len(text) > MAX_TEXT:
+            raise SmsRejected("invalid_text", f"an SMS is at most {MAX_TEXT} characters", CommandStatus.ESME_RINVMSGLEN)
+        if not isinstance(to, str) or not to.strip():
+            raise SmsRejected("invalid_destination", "`to` must be a number", CommandStatus.ESME_RINVDSTADR)
+        to = to.strip()
+        menus = self._runner.menus
+        ctx = Context(msisdn=msisdn, now=self._clock.seconds(), locale="ru", channel="sms",
+                      reply_from=to, otp_ttl=self._otp_ttl)
+        number = menus.sms.get(to)
+        if number is not None:
+            try:
+                mo = yield self._store.run(_command, menus, ctx, number, text)
+            except DomainError as error:
+                log.info("sms command to %s from %s refused: %s", to, msisdn, error.code)
+                ctx.sent = []
+                mo = yield self._store.run(_command_refused, menus, ctx, text, error.code)
+        elif self._owner(to) is not None:
+            binds = self._app_binds.get(to) or []
+            if not binds:
+                raise SmsRejected("destination_unavailable", f"the application owning {to} is not bound",
+                                  CommandStatus.ESME_RINVDSTADR)
+            mo = yield self._store.run(_store_mo, ctx, text)
+            binds[0].deliver(Deliver(source_addr=msisdn, destination_addr=to, text=text)).addErrback(
+                lambda f: log.warning("deliver_sm to %s failed: %s", to, f.getErrorMessage()))
+        elif is_msisdn(to):
+            ctx.reply_from = normalise_msisdn(to)
+            mo = yield self._store.run(_person_to_person, ctx, text)
+        else:
+            raise SmsRejected("unknown_destination", f"no service number or subscriber {to!r}",
+                              CommandStatus.ESME_RINVDSTADR)
+        log.info("sms %s stored: %s -> %s", mo, msisdn, to)
+        self._outbox.publish(ctx.sent)
+        return mo
+
+    def inbox(self, msisdn: str, since: int | None) -> Deferred[list[dict]]:
+        return self._store.run(_inbox, msisdn, since)
+
+    # -- the SMSC's backend ------------------------------------------------------
+
+    def authenticate(self, system_id: str, password: str) -> Account:
+        account = self._accounts.get(system_id)
+        if account is None:
+            raise BindRefused(CommandStatus.ESME_RINVSYSID, f"unknown system_id {system_id!r}")
+        if account.password != password:
+            raise BindRefused(CommandStatus.ESME_RINVPASWD, "wrong password")
+        return account
+
+    def bind_opened(self, bind) -> None:
+        log.info("smpp bind %s (%s) from %s", bind.account.system_id, bind.account.role.value, bind.peer)
+        if not bind.can_receive:
+            return
+        if bind.account.role is Role.MOBILE:
+            self._mobile_binds.append(bind)
+        else:
+            for number in bind.account.owns:
+                self._app_binds.setdefault(number, []).append(bind)
+
+    def bind_closed(self, bind) -> None:
+        log.info("smpp unbind %s from %s", bind.account.system_id, bind.peer)
+        if bind in self._mobile_binds:
+            self._mobile_binds.remove(bind)
+        for binds in self._app_binds.values():
+            if bind in binds:
+                binds.remove(bind)
+
+    @inlineCallbacks
+    def submit(self, account: Account, request: SubmitRequest) -> Deferred[str]:
+        """submit_sm: from a mobile account an SMS sent by a handset, from an application MT."""
+        if account.role is Role.MOBILE:
+            try:
+                msisdn = normalise_msisdn(request.source_addr)
+            except DomainError as error:
+                raise SmppError(CommandStatus.ESME_RINVSRCADR, error.message) from error
+            try:
+                message_id = yield self.send_from_handset(msisdn, request.destination_addr, request.text)
+            except SmsRejected as error:
+                raise SmppError(error.status, error.message) from error
+            except DomainError as error:  # unknown handset
+                raise SmppError(CommandStatus.ESME_RINVSRCADR, error.message) from error
+            return str(message_id)
+        if request.source_addr not in account.owns:
+            raise SmppError(CommandStatus.ESME_RINVSRCADR, f"{account.system_id} does not own {request.source_addr!r}")
+        try:
+            msisdn = normalise_msisdn(request.destination_addr)
+            ctx = Context(msisdn=msisdn, now=self._clock.seconds(), locale="ru", channel="sms",
+                          reply_from=request.source_addr)
+            record = yield self._store.run(_application_mt, ctx, request.text)
+        except DomainError as error:
+            raise SmppError(CommandStatus.ESME_RINVDSTADR, error.message) from error
+        self._outbox.publish([record])
+        return str(record.id)
+
+    # -- MT to handsets ------------------------------------------------------------
+
+    def _owner(self, number: str) -> Account | None:
+        return next((a for a in self._accounts.values() if number in a.owns), None)
+
+    def _deliver_to_handset(self, message: MessageRecord) -> None:
+        """Hand an SMS that reached a handset's inbox to a bound `mobile` ESME."""
+        if not self._mobile_binds:
+            return
+        bind = self._mobile_binds[next(self._rotation) % len(self._mobile_binds)]
+        d = bind.deliver(Deliver(source_addr=message.peer, destination_addr=message.msisdn, text=message.text))
+        d.addErrback(lambda f: log.warning("deliver_sm of sms %s failed: %s", message.id, f.getErrorMessage()))
+
+
+def match_command(number: SmsNumber, text: str):
+    """The command an SMS text asks for; keywords are compared trimmed and case-blind."""
+    word = " ".join(text.split()).lower()
+    return next((c for c in number.commands if word in c.keywords), None)
+
+
+def _command(uow, menus: MenuSet, ctx: Context, number: SmsNumber, text: str) -> int:
+    ctx.locale = subscribers.require(uow, ctx.msisdn).locale
+    mo = messages.store_mo(uow, ctx.msisdn, number.number, text, ctx.now)
+    command = match_command(number, text)
+    if command is None:
+        ctx.sent.append(messages.store_mt(uow, ctx.msisdn, number.number, fill(number.help, ctx.locale), ctx.now))
+        return mo.id
+    outputs = ACTIONS[command.action].fn(uow, menus, ctx, {})
+    if command.reply is not None:
+        reply = fill(command.reply, ctx.locale, outputs)
+        ctx.sent.append(messages.store_mt(uow, ctx.msisdn, number.number, reply, ctx.now))
+    return mo.id
+
+
+def _command_refused(uow, menus: MenuSet, ctx: Context, text: str, code: str) -> int:
+    ctx.locale = subscribers.require(uow, ctx.msisdn).locale
+    mo = messages.store_mo(uow, ctx.msisdn, ctx.reply_from, text, ctx.now)
+    send_sms(uow, menus, ctx, f"error.{code}" if f"error.{code}" in menus.texts else "error.default")
+    return mo.id
+
+
+def _store_mo(uow, ctx: Context, text: str) -> int:
+    subscribers.require(uow, ctx.msisdn)
+    return messages.store_mo(uow, ctx.msisdn, ctx.reply_from, text, ctx.now).id
+
+
+def _person_to_person(uow, ctx: Context, text: str) -> int:
+    subscribers.require(uow, ctx.msisdn)
+    mo = messages.store_mo(uow, ctx.msisdn, ctx.reply_from, text, ctx.now)
+    ctx.sent.append(messages.store_mt(uow, ctx.reply_from, ctx.msisdn, text, ctx.now))
+    return mo.id
+
+
+def _application_mt(uow, ctx: Context, text: str) -> MessageRecord:
+    return messages.store_mt(uow, ctx.msisdn, ctx.reply_from, text, ctx.now)
+
+
+def _inbox(uow, msisdn: str, since: int | None) -> list[dict]:
+    return [
+        {"id": m.id, "from": m.peer, "text": m.text, "received_at": iso_time(m.created_at)}
+        for m in messages.inbox(uow, msisdn, since)
+    ]
+
+
+def iso_time(seconds: float) -> str:
+    """Epoch seconds as ISO 8601 UTC with milliseconds."""
+    return datetime.datetime.fromtimestamp(seconds, datetime.UTC).isoformat(timespec="milliseconds")

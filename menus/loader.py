@@ -1,0 +1,379 @@
+"""Loading menus.yaml into a MenuSet, with every problem reported as FILE:LINE: message.
+
+How it works: PyYAML composes the document with a loader whose mappings remember the
+line they start on (`Located`). The builder walks that tree, collecting `Problem`s
+instead of stopping at the first; whole-graph checks (targets, reachability, dead ends,
+translations, placeholders, known actions) run on the typed result. `load` raises
+`MenuError` with the full list; `lint` returns it.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import yaml
+
+from menus.schema import (
+    InputRule,
+    Item,
+    Kind,
+    MenuSet,
+    Node,
+    SmsCommand,
+    SmsNumber,
+    UssdService,
+    Voice,
+)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class MenuError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class Located(dict):
+    """A YAML mapping that knows the line it starts on and the line of each key."""
+
+    line = 0
+    key_lines: dict
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
+    loader.flatten_mapping(node)
+    result = Located()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """What the code around the menus offers: actions with their outputs, texts it needs."""
+
+    actions: Mapping[str, tuple[str, ...]]
+    required_texts: tuple[str, ...] = ()
+
+
+def load(path: str, catalogue: Catalogue | None = None) -> MenuSet:
+    """Load and check a menus file; raise MenuError listing every problem."""
+    menus, problems = _load(path, catalogue)
+    if problems:
+        raise MenuError(problems)
+    assert menus is not None
+    return menus
+
+
+def lint(path: str, catalogue: Catalogue | None = None) -> list[Problem]:
+    """Every problem of a menus file, sorted by line; empty when it is clean."""
+    return _load(path, catalogue)[1]
+
+
+def _load(path: str, catalogue: Catalogue | None) -> tuple[MenuSet | None, list[Problem]]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            raw = yaml.load(handle, Loader=_Loader)  # noqa: S506 - our loader is a SafeLoader
+    except OSError as error:
+        return None, [Problem(path, 0, f"cannot read: {error.strerror}")]
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 0
+        return None, [Problem(path, line, f"YAML: {error.problem or error}")]
+    builder = _Builder(path, catalogue)
+    menus = builder.build(raw)
+    return menus, sorted(set(builder.problems))
+
+
+class _Builder:
+    def __init__(self, path: str, catalogue: Catalogue | None) -> None:
+        self.path = path
+        self.catalogue = catalogue
+        self.problems: list[Problem] = []
+        self.locales: tuple[str, ...] = ("ru",)
+
+    def fail(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.path, line, message))
+
+    def build(self, raw: object) -> MenuSet | None:
+        if not isinstance(raw, Located):
+            self.fail(1, "the file must be a mapping with locales, texts, nodes, ussd, sms, voice")
+            return None
+        self._known_keys(raw, {"version", "locales", "sender", "max_tries", "texts", "nodes", "ussd", "sms", "voice"})
+        locales = raw.get("locales", ["ru", "en"])
+        if not (isinstance(locales, list) and locales and all(isinstance(x, str) for x in locales)):
+            self.fail(raw.key_lines.get("locales", raw.line), "locales must be a list like [ru, en]")
+            locales = ["ru"]
+        self.locales = tuple(locales)
+        texts = {
+            text_id: self.text(value, self._line(raw.get("texts"), text_id), f"text {text_id!r}")
+            for text_id, value in self.mapping(raw, "texts").items()
+        }
+        nodes = {
+            node_id: self.node(node_id, value, self._line(raw.get("nodes"), node_id))
+            for node_id, value in self.mapping(raw, "nodes").items()
+        }
+        nodes = {k: v for k, v in nodes.items() if v is not None}
+        ussd = self.ussd(self.mapping(raw, "ussd"))
+        sms = self.sms(self.mapping(raw, "sms"))
+        voice = self.voice(self.mapping(raw, "voice"))
+        max_tries = raw.get("max_tries", 3)
+        if not (isinstance(max_tries, int) and max_tries > 0):
+            self.fail(raw.key_lines.get("max_tries", raw.line), "max_tries must be a positive integer")
+            max_tries = 3
+        menus = MenuSet(
+            source=self.path,
+            locales=self.locales,
+            sender=str(raw.get("sender", "000110")),
+            texts=texts,
+            nodes=nodes,
+            ussd=ussd,
+            sms=sms,
+            voice=voice,
+            max_tries=max_tries,
+        )
+        self.check_graph(menus, raw)
+        return menus
+
+    # -- pieces ----------------------------------------------------------------
+
+    def mapping(self, parent: Located, key: str) -> Located:
+        value = parent.get(key)
+        if not isinstance(value, Located):
+            self.fail(parent.key_lines.get(key, parent.line), f"{key!r} must be a mapping")
+            return Located()
+        return value
+
+    def _line(self, parent: object, key: str) -> int:
+        return parent.key_lines.get(key, parent.line) if isinstance(parent, Located) else 0
+
+    def _known_keys(self, raw: Located, allowed: set[str]) -> None:
+        for key in raw:
+            if key not in allowed:
+                self.fail(raw.key_lines[key], f"unknown key {key!r}; expected one of {', '.join(sorted(allowed))}")
+
+    def text(self, value: object, line: int, what: str) -> dict[str, str]:
+        if isinstance(value, str):
+            value = {self.locales[0]: value}
+        if not isinstance(value, Located | dict):
+            self.fail(line, f"{what} must be a mapping of locale to text")
+            return {}
+        for locale in self.locales:
+            if not isinstance(value.get(locale), str):
+                self.fail(getattr(value, "line", line) or line, f"{what} has no {locale!r} translation")
+        for locale in value:
+            if locale not in self.locales:
+                self.fail(line, f"{what} has text for unknown locale {locale!r}")
+        return {k: v for k, v in value.items() if isinstance(v, str)}
+
+    def node(self, node_id: str, raw: object, line: int) -> Node | None:
+        if not isinstance(raw, Located):
+            self.fail(line, f"node {node_id!r} must be a mapping")
+            return None
+        line = raw.line
+        try:
+            kind = Kind(raw.get("type"))
+        except ValueError:
+            self.fail(line, f"node {node_id!r}: type must be one of {', '.join(k.value for k in Kind)}")
+            return None
+        self._known_keys(raw, {"type", "text", "items", "input", "action", "args", "next"})
+        text = self.text(raw.get("text"), line, f"node {node_id!r} text") if "text" in raw else {}
+        if "text" not in raw:
+            self.fail(line, f"node {node_id!r} has no text")
+        items: list[Item] = []
+        if kind is Kind.MENU:
+            raw_items = raw.get("items")
+            if not isinstance(raw_items, list) or not raw_items:
+                self.fail(line, f"menu {node_id!r} needs a non-empty list of items")
+                raw_items = []
+            seen: set[str] = set()
+            for raw_item in raw_items:
+                item = self.item(node_id, raw_item, line)
+                if item is None:
+                    continue
+                if item.key in seen:
+                    self.fail(getattr(raw_item, "line", line), f"menu {node_id!r}: key {item.key!r} is used twice")
+                seen.add(item.key)
+                items.append(item)
+        rule = self.input_rule(node_id, raw.get("input"), line) if kind is Kind.INPUT else None
+        action = raw.get("action")
+        if kind is Kind.ACTION and not isinstance(action, str):
+            self.fail(line, f"action node {node_id!r} needs `action: <name>`")
+        args = raw.get("args", {})
+        if not isinstance(args, dict):
+            self.fail(line, f"node {node_id!r}: args must be a mapping")
+            args = {}
+        nxt = raw.get("next")
+        if kind is Kind.INPUT and not isinstance(nxt, str):
+            self.fail(line, f"input node {node_id!r} is a dead end: it needs `next`")
+        return Node(
+            id=node_id, kind=kind, text=text, line=line, items=tuple(items), input=rule,
+            action=action if isinstance(action, str) else None, args=dict(args),
+            next=nxt if isinstance(nxt, str) else None,
+        )
+
+    def item(self, node_id: str, raw: object, line: int) -> Item | None:
+        if not isinstance(raw, Located) or "key" not in raw or not isinstance(raw.get("goto"), str):
+            self.fail(getattr(raw, "line", line), f"menu {node_id!r}: each item needs `key` and `goto`")
+            return None
+        key = str(raw["key"])
+        if not key or not all(c in "0123456789*#" for c in key):
+            self.fail(raw.line, f"menu {node_id!r}: key {key!r} is not a keypad key")
+        label = self.text(raw["label"], raw.line, f"item {key!r} of {node_id!r}") if "label" in raw else None
+        return Item(key=key, goto=raw["goto"], label=label)
+
+    def input_rule(self, node_id: str, raw: object, line: int) -> InputRule | None:
+        if not isinstance(raw, Located) or not isinstance(raw.get("name"), str):
+            self.fail(getattr(raw, "line", line), f"input node {node_id!r} needs `input: {{name: ...}}`")
+            return None
+        rule = InputRule(
+            name=raw["name"], digits=bool(raw.get("digits", True)),
+            min=int(raw.get("min", 1)), max=int(raw.get("max", 32)), secret=bool(raw.get("secret", False)),
+        )
+        if not (0 < rule.min <= rule.max):
+            self.fail(raw.line, f"input node {node_id!r}: need 0 < min <= max")
+        return rule
+
+    def ussd(self, raw: Located) -> dict[str, UssdService]:
+        services = {}
+        for code, value in raw.items():
+            line = raw.key_lines[code]
+            code = str(code)
+            if not code.isdigit() or not isinstance(value, Located) or not isinstance(value.get("root"), str):
+                self.fail(line, f"ussd service {code!r}: a digit code mapping to {{root: <node>}}")
+                continue
+            shortcuts = value.get("shortcuts", {})
+            if not isinstance(shortcuts, dict):
+                self.fail(value.line, f"ussd service {code!r}: shortcuts must map digits to nodes")
+                shortcuts = {}
+            services[code] = UssdService(code=code, root=value["root"], shortcuts={str(k): str(v) for k, v in shortcuts.items()})
+        return services
+
+    def sms(self, raw: Located) -> dict[str, SmsNumber]:
+        numbers = {}
+        for number, value in raw.items():
+            line = raw.key_lines[number]
+            number = str(number)
+            if not isinstance(value, Located):
+                self.fail(line, f"sms number {number!r} must be a mapping with commands and help")
+                continue
+            commands = []
+            for raw_command in value.get("commands", []) or []:
+                if not isinstance(raw_command, Located) or not isinstance(raw_command.get("action"), str):
+                    self.fail(getattr(raw_command, "line", line), f"sms {number}: each command needs keywords and action")
+                    continue
+                keywords = raw_command.get("keywords", [])
+                if not isinstance(keywords, list) or not keywords:
+                    self.fail(raw_command.line, f"sms {number}: keywords must be a non-empty list")
+                    keywords = []
+                reply = raw_command.get("reply")
+                commands.append(SmsCommand(
+                    keywords=tuple(str(k).strip().lower() for k in keywords),
+                    action=raw_command["action"],
+                    reply=self.text(reply, raw_command.line, f"sms {number} reply") if reply is not None else None,
+                ))
+            help_text = self.text(value.get("help"), value.line, f"sms {number} help")
+            numbers[number] = SmsNumber(number=number, commands=tuple(commands), help=help_text)
+        return numbers
+
+    def voice(self, raw: Located) -> Voice:
+        numbers = raw.get("numbers", [])
+        if not isinstance(numbers, list) or not numbers or not isinstance(raw.get("root"), str):
+            self.fail(raw.line, "voice needs `numbers: [...]` and `root: <node>`")
+            return Voice(numbers=(), root="")
+        return Voice(numbers=tuple(str(n) for n in numbers), root=raw["root"])
+
+    # -- whole-graph checks ----------------------------------------------------
+
+    def check_graph(self, menus: MenuSet, raw: Located) -> None:
+        nodes = menus.nodes
+        roots: list[tuple[str, int]] = []
+        ussd_raw = raw.get("ussd") if isinstance(raw.get("ussd"), Located) else Located()
+        for code, service in menus.ussd.items():
+            line = ussd_raw.key_lines.get(code, ussd_raw.key_lines.get(int(code), raw.line)) if code.isdigit() else raw.line
+            roots.append((service.root, line))
+            roots.extend((target, line) for target in service.shortcuts.values())
+        if menus.voice.root:
+            roots.append((menus.voice.root, raw.key_lines.get("voice", raw.line)))
+        for target, line in roots:
+            if target not in nodes:
+                self.fail(line, f"unknown node {target!r}")
+        for node in nodes.values():
+            for target in [i.goto for i in node.items] + ([node.next] if node.next else []):
+                if target not in nodes:
+                    self.fail(node.line, f"node {node.id!r} leads to unknown node {target!r}")
+        reachable = _reachable(nodes, [t for t, _ in roots])
+        for node in nodes.values():
+            if node.id not in reachable:
+                self.fail(node.line, f"node {node.id!r} is unreachable from every USSD code and the voice menu")
+        actions = self.catalogue.actions if self.catalogue else None
+        for node in nodes.values():
+            outputs: Iterable[str] = ()
+            if node.action and actions is not None:
+                if node.action not in actions:
+                    self.fail(node.line, f"node {node.id!r}: unknown action {node.action!r}")
+                else:
+                    outputs = actions[node.action]
+            if node.action and actions is None:
+                continue  # outputs unknown without the catalogue
+            for locale, template in node.text.items():
+                for name in _placeholders(template, self.fail, node.line):
+                    if name not in outputs:
+                        self.fail(node.line, f"node {node.id!r} ({locale}): {{{name}}} is not an output of its action")
+        for number in menus.sms.values():
+            for command in number.commands:
+                if actions is not None and command.action not in actions:
+                    self.fail(raw.line, f"sms {number.number}: unknown action {command.action!r}")
+        if self.catalogue:
+            for text_id in self.catalogue.required_texts:
+                if text_id not in menus.texts:
+                    self.fail(raw.key_lines.get("texts", raw.line), f"texts: missing {text_id!r}, which the gateway uses")
+
+
+def _reachable(nodes: Mapping[str, Node], roots: list[str]) -> set[str]:
+    seen: set[str] = set()
+    stack = [r for r in roots if r in nodes]
+    while stack:
+        node_id = stack.pop()
+        if node_id in seen or node_id not in nodes:
+            continue
+        seen.add(node_id)
+        node = nodes[node_id]
+        stack.extend(i.goto for i in node.items)
+        if node.next:
+            stack.append(node.next)
+    return seen
+
+
+def _placeholders(template: str, fail, line: int) -> list[str]:
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    except ValueError as error:
+        fail(line, f"bad template {template!r}: {error}")
+        return []

@@ -1,0 +1,1 @@
+"""Tests: pure cores, Twisted adapters, and the real gateway end to end."""
