@@ -128,6 +128,11 @@ def run(config: Config) -> int:
         if account.system_id == account.password:
             log.warning("SMPP account %s/%s (%s) uses the development default; replace it in production",
                         account.system_id, account.password, account.role.value)
+    # Accepted now so scripts keep working; the features arrive with their issues.
+    if config.redis:
+        log.warning("--redis: several nodes sharing one store are not supported yet; running as one node")
+    for code, url in config.ussd_routes:
+        log.warning("ussd route *%s# -> %s: external USSD applications are not supported yet; not routed", code, url)
     reactor.addSystemEventTrigger("before", "shutdown", gateway.stop)
     reactor.run()
     return 0

@@ -196,7 +196,6 @@ class _Builder:
         if not isinstance(raw, Located):
             self.fail(line, f"node {node_id!r} must be a mapping")
             return None
-        line = raw.line
         try:
             kind = Kind(raw.get("type"))
         except ValueError:
@@ -246,7 +245,7 @@ class _Builder:
         if not key or not all(c in "0123456789*#" for c in key):
             self.fail(raw.line, f"menu {node_id!r}: key {key!r} is not a keypad key")
         label = self.text(raw["label"], raw.line, f"item {key!r} of {node_id!r}") if "label" in raw else None
-        return Item(key=key, goto=raw["goto"], label=label)
+        return Item(key=key, goto=raw["goto"], label=label, line=raw.line)
 
     def input_rule(self, node_id: str, raw: object, line: int) -> InputRule | None:
         if not isinstance(raw, Located) or not isinstance(raw.get("name"), str):
@@ -325,9 +324,10 @@ class _Builder:
             if target not in nodes:
                 self.fail(line, f"unknown node {target!r}")
         for node in nodes.values():
-            for target in [i.goto for i in node.items] + ([node.next] if node.next else []):
+            targets = [(i.goto, i.line) for i in node.items] + ([(node.next, node.line)] if node.next else [])
+            for target, line in targets:
                 if target not in nodes:
-                    self.fail(node.line, f"node {node.id!r} leads to unknown node {target!r}")
+                    self.fail(line, f"node {node.id!r} leads to unknown node {target!r}")
         reachable = _reachable(nodes, [t for t, _ in roots])
         for node in nodes.values():
             if node.id not in reachable:

@@ -22,6 +22,7 @@ class Item:
     key: str
     goto: str
     label: Text | None = None  # None: the node's text already says what the key does (voice)
+    line: int = 0
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import replace
 
 from twisted.internet.defer import Deferred, inlineCallbacks
@@ -17,6 +18,7 @@ from gateway.storework import StoreRunner
 from menus import engine
 
 log = logging.getLogger(__name__)
+KEEP_ENDED = 1000  # ended calls still answerable by id; call records come with the voice issue
 
 
 class VoiceService:
@@ -26,6 +28,7 @@ class VoiceService:
         self._clock = clock
         self._otp_ttl = otp_ttl
         self.calls: dict[str, Call] = {}
+        self._ended: OrderedDict[str, Call] = OrderedDict()  # the latest, for GET /calls/{id}
 
     def voice_number(self, dialled: str) -> str:
         """The menu number a dialled string reaches (`0505`, `+79221110505` in any form)."""
@@ -61,7 +64,7 @@ class VoiceService:
             if call.state is CallState.ENDED:
                 break
             call, answer = press(menus, call, key)
-            self.calls[call_id] = call
+            self._store_call(call)
             if answer is None:
                 continue
             assert call.cursor is not None
@@ -72,15 +75,25 @@ class VoiceService:
 
     def hang_up(self, call_id: str) -> Call:
         call = self.get(call_id)
-        ended = replace(call, state=CallState.ENDED, cursor=None, buffer="")
-        self.calls[call_id] = ended
+        if call.state is CallState.ENDED:
+            return call
         log.info("call %s hung up", call_id)
-        return ended
+        return self._store_call(replace(call, state=CallState.ENDED, cursor=None, buffer=""))
 
     def get(self, call_id: str) -> Call:
-        call = self.calls.get(call_id)
+        call = self.calls.get(call_id) or self._ended.get(call_id)
         if call is None:
             raise UnknownCall(f"no call {call_id!r}")
+        return call
+
+    def _store_call(self, call: Call) -> Call:
+        if call.state is CallState.ACTIVE:
+            self.calls[call.call_id] = call
+            return call
+        self.calls.pop(call.call_id, None)
+        self._ended[call.call_id] = call
+        while len(self._ended) > KEEP_ENDED:
+            self._ended.popitem(last=False)
         return call
 
     def _context(self, msisdn: str, locale: str) -> Context:
@@ -88,9 +101,7 @@ class VoiceService:
 
     def _show(self, call: Call, screen: engine.Screen) -> Call:
         state = CallState.ENDED if screen.ended else CallState.ACTIVE
-        call = replace(call, prompt=screen.text, cursor=screen.cursor, state=state, buffer="")
-        self.calls[call.call_id] = call
-        return call
+        return self._store_call(replace(call, prompt=screen.text, cursor=screen.cursor, state=state, buffer=""))
 
 
 def call_json(call: Call) -> dict:
