@@ -29,6 +29,15 @@ class InvalidAmount(DomainError):
     code = "invalid_amount"
 
 
+class InsufficientFunds(DomainError):
+    code = "insufficient_funds"
+
+    def __init__(self, balance: int, amount: int) -> None:
+        super().__init__(f"not enough money: balance {balance / 100:.2f}, needed {amount / 100:.2f}")
+        self.balance = balance
+        self.amount = amount
+
+
 class InvalidPassword(DomainError):
     """A new password does not meet the password rules (length, alphabet)."""
 

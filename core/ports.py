@@ -8,6 +8,7 @@ from typing import Protocol
 
 class SubscriberRecord(Protocol):
     msisdn: str
+    account_id: int | None
     tariff: str
     locale: str
     roaming: bool
@@ -37,7 +38,10 @@ class MessageRecord(Protocol):
 
 class Subscribers(Protocol):
     def get(self, msisdn: str) -> SubscriberRecord | None: ...
-    def add(self, msisdn: str, tariff: str, locale: str, roaming: bool, now: float) -> SubscriberRecord: ...
+    def add(self, msisdn: str, tariff: str, locale: str, roaming: bool, now: float,
+            account_id: int | None = None) -> SubscriberRecord: ...
+    def lock(self, msisdn: str) -> SubscriberRecord | None: ...
+    def on_account(self, account_id: int) -> Sequence[SubscriberRecord]: ...
 
 
 class Credentials(Protocol):
@@ -51,8 +55,10 @@ class Tokens(Protocol):
 
 
 class Ledger(Protocol):
-    def add(self, msisdn: str, amount: int, cause: str, now: float) -> None: ...
+    def add(self, msisdn: str, amount: int, cause: str, now: float, *, detail: str = "",
+            ref: str | None = None, period: str = "") -> None: ...
     def balance(self, msisdn: str) -> int: ...
+    def has_ref(self, ref: str) -> bool: ...
 
 
 class Messages(Protocol):
@@ -68,3 +74,6 @@ class UnitOfWork(Protocol):
     tokens: Tokens
     ledger: Ledger
     messages: Messages
+    # -- money repositories (promised payments, autopay, transfers) --
+    # -- service repositories (options, tariffs, bonuses, packages, support) --
+    # -- corporate repositories --

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.errors import InvalidAmount, SubscriberExists, UnknownSubscriber
+from core.ledger import period_of
 from core.money import format_roubles
 from core.numbers import normalise_msisdn
 from core.ports import SubscriberRecord, UnitOfWork
@@ -50,8 +51,10 @@ def create(
     balance: int = 0,
     roaming: bool = False,
     locale: str = "ru",
+    account_id: int | None = None,
 ) -> Summary:
-    """Add an active number; its opening balance is the first ledger entry."""
+    """Add an active number on its own account (or `account_id`'s); the opening balance is
+    its first ledger entry."""
     msisdn = normalise_msisdn(msisdn)
     if balance < 0:
         raise InvalidAmount("opening balance must not be negative")
@@ -59,9 +62,9 @@ def create(
         raise InvalidAmount(f"unknown locale {locale!r}; one of {', '.join(LOCALES)}")
     if uow.subscribers.get(msisdn) is not None:
         raise SubscriberExists(f"{msisdn} already exists")
-    uow.subscribers.add(msisdn, tariff, locale, roaming, now)
+    uow.subscribers.add(msisdn, tariff, locale, roaming, now, account_id)
     if balance:
-        uow.ledger.add(msisdn, balance, "opening_balance", now)
+        uow.ledger.add(msisdn, balance, "opening_balance", now, period=period_of(now))
     return summary(uow, msisdn)
 
 

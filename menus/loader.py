@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from core.yamlmarks import Located, error_line, load_located
 from menus.schema import (
     InputRule,
     Item,
@@ -44,36 +45,6 @@ class MenuError(Exception):
         self.problems = problems
 
 
-class Located(dict):
-    """A YAML mapping that knows the line it starts on and the line of each key."""
-
-    line = 0
-    key_lines: dict
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
-    loader.flatten_mapping(node)
-    result = Located()
-    result.line = node.start_mark.line + 1
-    result.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in result:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = key_node.start_mark.line + 1
-    return result
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 @dataclass(frozen=True)
 class Catalogue:
     """What the code around the menus offers: actions with their outputs, texts it needs."""
@@ -99,13 +70,11 @@ def lint(path: str, catalogue: Catalogue | None = None) -> list[Problem]:
 def _load(path: str, catalogue: Catalogue | None) -> tuple[MenuSet | None, list[Problem]]:
     try:
         with open(path, encoding="utf-8") as handle:
-            raw = yaml.load(handle, Loader=_Loader)  # noqa: S506 - our loader is a SafeLoader
+            raw = load_located(handle)
     except OSError as error:
         return None, [Problem(path, 0, f"cannot read: {error.strerror}")]
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 0
-        return None, [Problem(path, line, f"YAML: {error.problem or error}")]
+    except yaml.YAMLError as error:
+        return None, [Problem(path, error_line(error), f"YAML: {getattr(error, 'problem', None) or error}")]
     builder = _Builder(path, catalogue)
     menus = builder.build(raw)
     return menus, sorted(set(builder.problems))

@@ -44,4 +44,4 @@ def test_db_upgrade_command_migrates_to_head(pg_url):
         version = connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
     assert {"subscribers", "credentials", "messages", "ledger_entries", "login_tokens"} <= tables
-    assert version == "0001"
+    assert version == "0002"

@@ -10,10 +10,21 @@ class Base(DeclarativeBase):
     pass
 
 
+class Account(Base):
+    """A personal account: one or more numbers managed together (R28)."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16), default="personal")
+    created_at: Mapped[float] = mapped_column(Float)
+
+
 class Subscriber(Base):
     __tablename__ = "subscribers"
 
     msisdn: Mapped[str] = mapped_column(String(11), primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True, nullable=True)
     tariff: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(8), default="ru")
     roaming: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -32,6 +43,9 @@ class LedgerEntry(Base):
     amount: Mapped[int] = mapped_column(BigInteger)  # kopecks, signed
     cause: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[float] = mapped_column(Float)
+    period: Mapped[str] = mapped_column(String(7), default="")  # billing month, 2026-11
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    ref: Mapped[str | None] = mapped_column(String(80), unique=True, nullable=True)  # idempotency key
 
 
 class Credential(Base):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.db.models import Credential, LedgerEntry, LoginToken, Message, Subscriber
+from core.db.models import Account, Credential, LedgerEntry, LoginToken, Message, Subscriber
 
 
 class SubscriberRepository:
@@ -17,14 +17,29 @@ class SubscriberRepository:
     def get(self, msisdn: str) -> Subscriber | None:
         return self._session.get(Subscriber, msisdn)
 
-    def add(self, msisdn: str, tariff: str, locale: str, roaming: bool, now: float) -> Subscriber:
+    def add(self, msisdn: str, tariff: str, locale: str, roaming: bool, now: float,
+            account_id: int | None = None) -> Subscriber:
+        if account_id is None:
+            account = Account(kind="personal", created_at=now)
+            self._session.add(account)
+            self._session.flush()
+            account_id = account.id
         row = Subscriber(
-            msisdn=msisdn, tariff=tariff, locale=locale, roaming=roaming,
+            msisdn=msisdn, account_id=account_id, tariff=tariff, locale=locale, roaming=roaming,
             switched_on=True, blocked=False, created_at=now,
         )
         self._session.add(row)
         self._session.flush()
         return row
+
+    def lock(self, msisdn: str) -> Subscriber | None:
+        """The subscriber row, locked until the transaction ends (serialises money changes)."""
+        return self._session.get(Subscriber, msisdn, with_for_update=True, populate_existing=True)
+
+    def on_account(self, account_id: int) -> Sequence[Subscriber]:
+        return self._session.scalars(
+            select(Subscriber).where(Subscriber.account_id == account_id).order_by(Subscriber.msisdn)
+        ).all()
 
 
 class CredentialRepository:
@@ -62,8 +77,14 @@ class LedgerRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, msisdn: str, amount: int, cause: str, now: float) -> None:
-        self._session.add(LedgerEntry(msisdn=msisdn, amount=amount, cause=cause, created_at=now))
+    def add(self, msisdn: str, amount: int, cause: str, now: float, *, detail: str = "",
+            ref: str | None = None, period: str = "") -> None:
+        self._session.add(LedgerEntry(msisdn=msisdn, amount=amount, cause=cause, created_at=now,
+                                      detail=detail, ref=ref, period=period))
+
+    def has_ref(self, ref: str) -> bool:
+        self._session.flush()
+        return self._session.scalar(select(LedgerEntry.id).where(LedgerEntry.ref == ref)) is not None
 
     def balance(self, msisdn: str) -> int:
         self._session.flush()
@@ -100,3 +121,6 @@ class SqlUnitOfWork:
         self.tokens = TokenRepository(session)
         self.ledger = LedgerRepository(session)
         self.messages = MessageRepository(session)
+        # -- money repositories (promised payments, autopay, transfers) --
+        # -- service repositories (options, tariffs, bonuses, packages, support) --
+        # -- corporate repositories --

@@ -31,14 +31,14 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def upgrade(self) -> None:
-        """Run the Alembic migrations up to head."""
+        """Run the Alembic migrations up to every head."""
         config = Config()
         config.set_main_option(
             "script_location", str(resources.files("core.db").joinpath("migrations"))
         )
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
 
     @contextmanager
     def transaction(self) -> Iterator[SqlUnitOfWork]:

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from core.db.models import Base
+from core.db.models import Base  # the area model modules register on the same Base
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
