@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from menus.alphabet import BASIC as _BASIC
+from menus.alphabet import ESC as _ESC
+from menus.alphabet import EXTENSION as _EXTENSION
+from menus.alphabet import GSM_CHARS as _GSM_CHARS
+from menus.alphabet import is_gsm7
+
 GSM7 = 0x00  # SMSC default alphabet: GSM 03.38, one septet per octet (unpacked)
 ASCII = 0x01
 LATIN1 = 0x03
@@ -14,20 +20,8 @@ GSM7_SINGLE, GSM7_PART = 160, 153  # septets; a 6-octet UDH costs 7 septets
 UCS2_SINGLE, UCS2_PART = 70, 67  # UTF-16 code units; the UDH costs 3
 MAX_SEGMENTS = 255
 
-_ESC = 0x1B
-# TS 23.038 §6.2.1 basic table; index = septet. "\x1b" (escape) is not a character.
-_BASIC = (
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-# Extension table, reached through the escape septet; each costs two septets.
-_EXTENSION = {"\f": 0x0A, "^": 0x14, "{": 0x28, "}": 0x29, "\\": 0x2F,
-              "[": 0x3C, "~": 0x3D, "]": 0x3E, "|": 0x40, "€": 0x65}  # fmt: skip
-
-assert len(_BASIC) == 128
 _ENCODE: dict[int, bytes] = {ord(c): bytes([i]) for i, c in enumerate(_BASIC) if i != _ESC}
 _ENCODE.update({ord(c): bytes([_ESC, code]) for c, code in _EXTENSION.items()})
-_GSM_CHARS = frozenset(chr(o) for o in _ENCODE)
 # str.translate tables: text -> septets as code points (then latin-1 gives the octets),
 # and octets (read as latin-1) -> text, octets above 0x7F being no septet at all.
 _TO_GSM = {o: septets.decode("latin-1") for o, septets in _ENCODE.items()}
@@ -41,11 +35,6 @@ class Concat(NamedTuple):
     reference: int
     total: int
     seqnum: int
-
-
-def is_gsm7(text: str) -> bool:
-    """True when every character has a GSM 03.38 septet (basic or extension table)."""
-    return _GSM_CHARS.issuperset(text)
 
 
 def gsm7_encode(text: str) -> bytes:
