@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from core import credentials, messages, subscribers
 from core.money import format_roubles
 from core.ports import MessageRecord, UnitOfWork
-from menus.loader import Catalogue
+from menus.loader import Catalogue, Output
 from menus.render import fill
 from menus.schema import MenuSet
 
@@ -36,7 +36,7 @@ ActionFn = Callable[[UnitOfWork, MenuSet, Context, Mapping[str, object]], Mappin
 @dataclass(frozen=True)
 class Action:
     fn: ActionFn
-    outputs: tuple[str, ...] = ()
+    outputs: Mapping[str, Output] = field(default_factory=dict)
 
 
 def send_sms(uow: UnitOfWork, menus: MenuSet, ctx: Context, text_id: str, **values: object) -> None:
@@ -74,7 +74,7 @@ def _set_login_notifications(uow, menus, ctx, args):
 ACTIONS: dict[str, Action] = {
     "issue_password": Action(_issue_password),
     "set_keypad_password": Action(_set_keypad_password),
-    "show_balance": Action(_show_balance, outputs=("balance",)),
+    "show_balance": Action(_show_balance, outputs={"balance": Output(12)}),
     "send_app_link": Action(_send_app_link),
     "set_login_notifications": Action(_set_login_notifications),
 }
@@ -83,7 +83,7 @@ ACTIONS: dict[str, Action] = {
 REQUIRED_TEXTS = (
     "password_sms", "app_link_sms", "login_notification_sms", "invalid_choice",
     "invalid_input", "too_many_tries", "session_ended", "unknown_service_code",
-    "error.default", "voice_goodbye",
+    "error.default", "nav_back", "nav_more", "list_empty", "voice_item",
 )
 
 CATALOGUE = Catalogue(

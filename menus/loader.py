@@ -16,11 +16,17 @@ from dataclasses import dataclass
 import yaml
 
 from core.yamlmarks import Located, error_line, load_located
+from menus import engine, screen
+from menus.render import fill
 from menus.schema import (
+    DEFAULT_NAVIGATION,
+    Channel,
+    InputKind,
     InputRule,
     Item,
     Kind,
     MenuSet,
+    Navigation,
     Node,
     SmsCommand,
     SmsNumber,
@@ -46,10 +52,22 @@ class MenuError(Exception):
 
 
 @dataclass(frozen=True)
+class Output:
+    """A value an action gives its screen: at most `max_len` characters; `text` may be
+    any alphabet (names), otherwise digits and GSM characters (amounts, numbers)."""
+
+    max_len: int = 16
+    text: bool = False
+
+    def worst(self) -> str:
+        return ("Ж" if self.text else "9") * self.max_len
+
+
+@dataclass(frozen=True)
 class Catalogue:
     """What the code around the menus offers: actions with their outputs, texts it needs."""
 
-    actions: Mapping[str, tuple[str, ...]]
+    actions: Mapping[str, Mapping[str, Output]]
     required_texts: tuple[str, ...] = ()
 
 
@@ -94,7 +112,8 @@ class _Builder:
         if not isinstance(raw, Located):
             self.fail(1, "the file must be a mapping with locales, texts, nodes, ussd, sms, voice")
             return None
-        self._known_keys(raw, {"version", "locales", "sender", "max_tries", "texts", "nodes", "ussd", "sms", "voice"})
+        self._known_keys(raw, {"version", "locales", "sender", "max_tries", "navigation", "texts", "nodes",
+                               "ussd", "sms", "voice"})
         locales = raw.get("locales", ["ru", "en"])
         if not (isinstance(locales, list) and locales and all(isinstance(x, str) for x in locales)):
             self.fail(raw.key_lines.get("locales", raw.line), "locales must be a list like [ru, en]")
@@ -126,11 +145,34 @@ class _Builder:
             sms=sms,
             voice=voice,
             max_tries=max_tries,
+            navigation=self.navigation(raw),
         )
         self.check_graph(menus, raw)
         return menus
 
     # -- pieces ----------------------------------------------------------------
+
+    def navigation(self, raw: Located) -> dict[Channel, Navigation]:
+        result = dict(DEFAULT_NAVIGATION)
+        given = raw.get("navigation", {})
+        if not isinstance(given, dict):
+            self.fail(raw.line_of("navigation"), "navigation must map ussd/voice to {back, home, more}")
+            return result
+        for name, keys in given.items():
+            try:
+                channel = Channel(name)
+            except ValueError:
+                self.fail(given.line_of(name), f"navigation: unknown channel {name!r}")
+                continue
+            if not isinstance(keys, dict):
+                self.fail(given.line_of(name), f"navigation.{name} must be {{back, home, more}}")
+                continue
+            default = DEFAULT_NAVIGATION[channel]
+            result[channel] = Navigation(
+                back=str(keys.get("back", default.back)), home=str(keys.get("home", default.home)),
+                more=str(keys.get("more", default.more)),
+            )
+        return result
 
     def mapping(self, parent: Located, key: str) -> Located:
         value = parent.get(key)
@@ -170,7 +212,7 @@ class _Builder:
         except ValueError:
             self.fail(line, f"node {node_id!r}: type must be one of {', '.join(k.value for k in Kind)}")
             return None
-        self._known_keys(raw, {"type", "text", "items", "input", "action", "args", "next"})
+        self._known_keys(raw, {"type", "text", "items", "input", "action", "args", "next", "store", "ussd_only"})
         text = self.text(raw.get("text"), line, f"node {node_id!r} text") if "text" in raw else {}
         if "text" not in raw:
             self.fail(line, f"node {node_id!r} has no text")
@@ -191,19 +233,24 @@ class _Builder:
                 items.append(item)
         rule = self.input_rule(node_id, raw.get("input"), line) if kind is Kind.INPUT else None
         action = raw.get("action")
-        if kind is Kind.ACTION and not isinstance(action, str):
-            self.fail(line, f"action node {node_id!r} needs `action: <name>`")
+        if kind in (Kind.ACTION, Kind.LIST) and not isinstance(action, str):
+            self.fail(line, f"{kind.value} node {node_id!r} needs `action: <name>`")
+        store = raw.get("store")
+        if kind is Kind.LIST and not isinstance(store, str):
+            self.fail(line, f"list node {node_id!r} needs `store: <value name>` for the choice")
         args = raw.get("args", {})
         if not isinstance(args, dict):
             self.fail(line, f"node {node_id!r}: args must be a mapping")
             args = {}
         nxt = raw.get("next")
-        if kind is Kind.INPUT and not isinstance(nxt, str):
-            self.fail(line, f"input node {node_id!r} is a dead end: it needs `next`")
+        if kind in (Kind.INPUT, Kind.LIST, Kind.CONFIRM) and not isinstance(nxt, str):
+            self.fail(line, f"{kind.value} node {node_id!r} is a dead end: it needs `next`")
         return Node(
             id=node_id, kind=kind, text=text, line=line, items=tuple(items), input=rule,
             action=action if isinstance(action, str) else None, args=dict(args),
             next=nxt if isinstance(nxt, str) else None,
+            store=store if isinstance(store, str) else None,
+            ussd_only=str(raw["ussd_only"]) if raw.get("ussd_only") else None,
         )
 
     def item(self, node_id: str, raw: object, line: int) -> Item | None:
@@ -220,10 +267,18 @@ class _Builder:
         if not isinstance(raw, Located) or not isinstance(raw.get("name"), str):
             self.fail(getattr(raw, "line", line), f"input node {node_id!r} needs `input: {{name: ...}}`")
             return None
-        rule = InputRule(
-            name=raw["name"], digits=bool(raw.get("digits", True)),
-            min=int(raw.get("min", 1)), max=int(raw.get("max", 32)), secret=bool(raw.get("secret", False)),
-        )
+        try:
+            kind = InputKind(raw.get("kind", "digits"))
+        except ValueError:
+            self.fail(raw.line_of("kind"), f"input node {node_id!r}: kind is one of {', '.join(k.value for k in InputKind)}")
+            kind = InputKind.DIGITS
+        low, high = _INPUT_BOUNDS[kind]
+        try:
+            rule = InputRule(name=raw["name"], kind=kind, min=int(raw.get("min", low)), max=int(raw.get("max", high)),
+                             secret=bool(raw.get("secret", False)))
+        except (TypeError, ValueError):
+            self.fail(raw.line, f"input node {node_id!r}: min and max are whole numbers")
+            return None
         if not (0 < rule.min <= rule.max):
             self.fail(raw.line, f"input node {node_id!r}: need 0 < min <= max")
         return rule
@@ -261,10 +316,16 @@ class _Builder:
                     self.fail(raw_command.line, f"sms {number}: keywords must be a non-empty list")
                     keywords = []
                 reply = raw_command.get("reply")
+                args = raw_command.get("args", [])
+                if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+                    self.fail(raw_command.line, f"sms {number}: args must be a list of value names")
+                    args = []
                 commands.append(SmsCommand(
                     keywords=tuple(str(k).strip().lower() for k in keywords),
                     action=raw_command["action"],
                     reply=self.text(reply, raw_command.line, f"sms {number} reply") if reply is not None else None,
+                    args=tuple(args),
+                    line=raw_command.line,
                 ))
             help_text = self.text(value.get("help"), value.line, f"sms {number} help")
             numbers[number] = SmsNumber(number=number, commands=tuple(commands), help=help_text)
@@ -303,12 +364,12 @@ class _Builder:
                 self.fail(node.line, f"node {node.id!r} is unreachable from every USSD code and the voice menu")
         actions = self.catalogue.actions if self.catalogue else None
         for node in nodes.values():
-            outputs: Iterable[str] = ()
+            outputs: Iterable[str] = ("items",) if node.kind is Kind.LIST else ()
             if node.action and actions is not None:
                 if node.action not in actions:
                     self.fail(node.line, f"node {node.id!r}: unknown action {node.action!r}")
                 else:
-                    outputs = actions[node.action]
+                    outputs = set(actions[node.action])
             if node.action and actions is None:
                 continue  # outputs unknown without the catalogue
             for locale, template in node.text.items():
@@ -318,11 +379,76 @@ class _Builder:
         for number in menus.sms.values():
             for command in number.commands:
                 if actions is not None and command.action not in actions:
-                    self.fail(raw.line, f"sms {number.number}: unknown action {command.action!r}")
+                    self.fail(command.line, f"sms {number.number}: unknown action {command.action!r}")
+        self.check_channels(menus, raw)
         if self.catalogue:
             for text_id in self.catalogue.required_texts:
                 if text_id not in menus.texts:
                     self.fail(raw.key_lines.get("texts", raw.line), f"texts: missing {text_id!r}, which the gateway uses")
+
+
+    def check_channels(self, menus: MenuSet, raw: Located) -> None:
+        """Navigation-key clashes, USSD screen limits in every locale, voice parity."""
+        ussd_roots = [s.root for s in menus.ussd.values()] + [t for s in menus.ussd.values() for t in s.shortcuts.values()]
+        by_channel = {
+            Channel.USSD: _reachable(menus.nodes, ussd_roots),
+            Channel.VOICE: _reachable(menus.nodes, [menus.voice.root] if menus.voice.root else []),
+        }
+        for channel, reachable in by_channel.items():
+            nav = menus.navigation[channel]
+            reserved = {k for k in (nav.back, nav.home, nav.more) if k}
+            for node_id in sorted(reachable):
+                node = menus.nodes[node_id]
+                for item in node.items:
+                    if item.key in reserved:
+                        self.fail(item.line, f"menu {node_id!r}: key {item.key!r} is the {channel.value} navigation key")
+                if node.kind is Kind.CONFIRM and reserved & {"1", "2"}:
+                    self.fail(node.line, f"confirm {node_id!r}: 1/2 clash with {channel.value} navigation keys")
+        required = {"nav_back", "nav_more", "invalid_choice", "invalid_input"}
+        if not required <= set(menus.texts):
+            return  # reported as missing texts when a catalogue is given
+        for node_id in sorted(by_channel[Channel.USSD]):
+            self.check_screens(menus, menus.nodes[node_id])
+        voice_actions = {menus.nodes[n].action for n in by_channel[Channel.VOICE] if menus.nodes[n].action}
+        for node_id in sorted(by_channel[Channel.USSD]):
+            node = menus.nodes[node_id]
+            if node.action and node.action not in voice_actions and not node.ussd_only:
+                self.fail(node.line, f"node {node_id!r}: action {node.action!r} is offered by USSD but not in the "
+                                     "voice menu; add it there or say why with `ussd_only: <reason>`")
+
+    def check_screens(self, menus: MenuSet, node: Node) -> None:
+        """Every screen of a USSD-reachable node fits one USSD string in every locale."""
+        outputs = (self.catalogue.actions.get(node.action or "", {}) if self.catalogue else {})
+        for locale in menus.locales:
+            worst_prefix = max((fill(menus.text(t), locale) for t in ("invalid_choice", "invalid_input")), key=len)
+            deep = engine.Cursor(node=node.id, locale=locale, trail=("",))
+            if node.kind is Kind.MENU:
+                pages = engine._menu_pages(menus, node, deep, worst_prefix)
+            elif node.kind is Kind.LIST:
+                label = outputs.get("label")
+                header = fill(node.text, locale, {k: o.worst() for k, o in outputs.items()}) if outputs else \
+                    node.text.get(locale, "")
+                choices = ((str(n), label.worst() if label else "Ж" * 20) for n in range(1, 3))
+                cursor = engine.Cursor(node=node.id, locale=locale, trail=("",), choices=tuple(choices), header=header)
+                pages = engine._menu_pages(menus, node, cursor, worst_prefix)
+            elif node.kind in (Kind.INPUT, Kind.CONFIRM):
+                pages = [f"{worst_prefix}\n{fill(node.text, locale)}"]
+            else:
+                continue  # final texts are paged to fit at run time
+            for page in pages:
+                used, limit = screen.size(page)
+                if used > limit:
+                    self.fail(node.line, f"node {node.id!r} ({locale}): a screen of {used} characters exceeds the "
+                                         f"USSD limit of {limit}: {page[:40]!r}…")
+                    break
+
+
+_INPUT_BOUNDS = {
+    InputKind.DIGITS: (1, 32),
+    InputKind.AMOUNT: (1, 15000),  # roubles
+    InputKind.NUMBER: (1, 1),
+    InputKind.TEXT: (1, 160),
+}
 
 
 def _reachable(nodes: Mapping[str, Node], roots: list[str]) -> set[str]:

@@ -14,6 +14,7 @@ from gateway.cli import main as cli
 from menus import engine
 from menus.graph import mermaid
 from menus.loader import MenuError, lint, load
+from menus.schema import Channel
 
 ROOT = Path(__file__).resolve().parent.parent
 MENUS = load(str(ROOT / "menus.yaml"), CATALOGUE)
@@ -117,7 +118,7 @@ def test_graph_is_mermaid():
 
 
 def test_engine_walks_a_menu_to_an_action_and_its_screen():
-    screen = engine.enter(MENUS, "main", "ru")
+    screen = engine.start(MENUS, "main", "ru")
     assert isinstance(screen, engine.Screen) and not screen.ended
     act = engine.step(MENUS, screen.cursor, "1")
     assert isinstance(act, engine.Act) and act.action == "show_balance"
@@ -126,7 +127,7 @@ def test_engine_walks_a_menu_to_an_action_and_its_screen():
 
 
 def test_engine_input_collects_a_secret_and_hides_it_from_repr():
-    screen = engine.enter(MENUS, "voice_type_password", "en")
+    screen = engine.start(MENUS, "voice_type_password", "en", Channel.VOICE)
     act = engine.step(MENUS, screen.cursor, "12345678")
     assert isinstance(act, engine.Act) and act.args["password"] == "12345678"
     assert "12345678" not in repr(act)
@@ -143,7 +144,7 @@ def test_engine_failed_action_says_why():
 @given(st.sampled_from(["main", "voice_main"]), st.lists(st.text(alphabet="0123456789*#ab", max_size=14), max_size=12),
        st.sampled_from(["ru", "en"]))
 def test_random_input_never_crashes_and_always_reaches_a_screen_or_action(root, inputs, locale):
-    outcome = engine.enter(MENUS, root, locale)
+    outcome = engine.start(MENUS, root, locale, Channel.VOICE if root.startswith("voice") else Channel.USSD)
     for text in inputs:
         if isinstance(outcome, engine.Act):
             outputs = {name: "1.00" for name in CATALOGUE.actions[outcome.action]}

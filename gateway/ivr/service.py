@@ -16,6 +16,7 @@ from gateway.ivr.session import Call, CallState, check_digits, new_call, press
 from gateway.menurunner import MenuRunner
 from gateway.storework import StoreRunner
 from menus import engine
+from menus.schema import Channel
 
 log = logging.getLogger(__name__)
 KEEP_ENDED = 1000  # ended calls still answerable by id; call records come with the voice issue
@@ -49,7 +50,9 @@ class VoiceService:
         locale = yield self._store.run(voice.connect, msisdn, number)
         call = new_call(msisdn, number)
         menus = self._runner.menus
-        screen = yield self._runner.drive(engine.enter(menus, menus.voice.root, locale), self._context(msisdn, locale))
+        screen = yield self._runner.drive(
+            engine.start(menus, menus.voice.root, locale, Channel.VOICE), self._context(msisdn, locale)
+        )
         call = self._show(call, screen)
         log.info("call %s from %s to %s answered", call.call_id, msisdn, number)
         return call

@@ -68,10 +68,10 @@ class UssdService:
         ctx = self._context(msisdn, locale, now)
         shortcut = service.shortcuts.get("*".join(dialled.info)) if dialled.info else None
         if shortcut:
-            screen = yield self._runner.drive(engine.enter(menus, shortcut, locale), ctx)
+            screen = yield self._runner.drive(engine.start(menus, shortcut, locale), ctx)
         else:
             # Direct dial: *105*1*2# lands where pressing 1 then 2 would.
-            screen = yield self._runner.drive(engine.enter(menus, service.root, locale), ctx)
+            screen = yield self._runner.drive(engine.start(menus, service.root, locale), ctx)
             for key in dialled.info:
                 if screen.ended:
                     break
