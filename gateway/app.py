@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ from gateway.sms.service import SmsService
 from gateway.storework import StoreRunner
 from gateway.ussd.service import UssdService
 from gateway.ussd.session import Dialogues
-from menus.loader import load
+from menus.loader import lint, load
 from menus.schema import MenuSet
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,18 @@ class Gateway:
         self.api = Api(self.runner, self.ussd, self.sms, self.voice, self.outbox,
                        lambda: self.menus, reactor, lambda: self.ready)
         self._ports: list = []
+
+    def reload_menus(self) -> bool:
+        """Load menus.yaml again (SIGHUP); a file with problems never replaces the good one."""
+        path = menus_path(self.config.menus)
+        problems = lint(path, CATALOGUE)
+        if problems:
+            for problem in problems:
+                log.error("menus not reloaded: %s", problem)
+            return False
+        self.menus = load(path, CATALOGUE)
+        log.info("menus reloaded from %s", path)
+        return True
 
     def prepare_store(self) -> None:
         """Migrate to head and, on a fresh store, add the demo subscribers."""
@@ -134,5 +147,6 @@ def run(config: Config) -> int:
     for code, url in config.ussd_routes:
         log.warning("ussd route *%s# -> %s: external USSD applications are not supported yet; not routed", code, url)
     reactor.addSystemEventTrigger("before", "shutdown", gateway.stop)
+    signal.signal(signal.SIGHUP, lambda *_: reactor.callFromThread(gateway.reload_menus))
     reactor.run()
     return 0

@@ -23,6 +23,7 @@ from gateway.outbox import Outbox
 from gateway.sms.errors import BindRefused, CommandStatus, SmppError
 from gateway.sms.events import Account, Deliver, Role, SubmitRequest
 from gateway.storework import StoreRunner
+from menus import commands
 from menus.render import fill
 from menus.schema import MenuSet, SmsNumber
 
@@ -168,20 +169,15 @@ class SmsService:
         d.addErrback(lambda f: log.warning("deliver_sm of sms %s failed: %s", message.id, f.getErrorMessage()))
 
 
-def match_command(number: SmsNumber, text: str):
-    """The command an SMS text asks for; keywords are compared trimmed and case-blind."""
-    word = " ".join(text.split()).lower()
-    return next((c for c in number.commands if word in c.keywords), None)
-
-
 def _command(uow, menus: MenuSet, ctx: Context, number: SmsNumber, text: str) -> int:
     ctx.locale = subscribers.require(uow, ctx.msisdn).locale
     mo = messages.store_mo(uow, ctx.msisdn, number.number, text, ctx.now)
-    command = match_command(number, text)
-    if command is None:
+    matched = commands.match(number, text)
+    if matched is None:
         ctx.sent.append(messages.store_mt(uow, ctx.msisdn, number.number, fill(number.help, ctx.locale), ctx.now))
         return mo.id
-    outputs = ACTIONS[command.action].fn(uow, menus, ctx, {})
+    command, args = matched
+    outputs = ACTIONS[command.action].fn(uow, menus, ctx, args)
     if command.reply is not None:
         reply = fill(command.reply, ctx.locale, outputs)
         ctx.sent.append(messages.store_mt(uow, ctx.msisdn, number.number, reply, ctx.now))
