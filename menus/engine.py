@@ -40,7 +40,8 @@ class Cursor:
     page: int = 0
     choices: tuple[tuple[str, str], ...] = ()  # a list's (value, label) pairs
     header: str = ""  # a list's heading, filled when it was produced
-    pages: tuple[str, ...] = ()  # the rest of a long final text
+    pages: tuple[str, ...] = ()  # the rest of a long text, shown with `more`
+    ending: bool = True  # after those pages the dialogue ends (else the node is shown)
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,14 @@ def step(menus: MenuSet, cursor: Cursor, user_input: str) -> Outcome:
     """The subscriber answered the screen at `cursor`."""
     text = user_input.strip()
     nav = menus.navigation[cursor.channel]
-    if cursor.pages:
-        if nav.more and text == nav.more:
-            return _final(menus, cursor.pages[0], replace(cursor, pages=cursor.pages[1:]), paged=True)
-        return _final(menus, _t(menus, "session_ended", cursor), cursor)
+    if cursor.pages or not cursor.ending:
+        if not (nav.more and text == nav.more):
+            return _final(menus, _t(menus, "session_ended", cursor), replace(cursor, pages=()))
+        if cursor.pages:
+            rest = replace(cursor, pages=cursor.pages[1:])
+            done = not rest.pages and rest.ending
+            return Screen(cursor.pages[0], Continuation.END if done else Continuation.CONTINUE, None if done else rest)
+        return _arrive(menus, cursor.node, cursor)
     node = menus.nodes[cursor.node]
     if nav.home and text == nav.home:
         root = cursor.trail[0] if cursor.trail else cursor.node
@@ -169,14 +174,25 @@ def check_input(rule: InputRule, text: str) -> str | None:
 
 def _arrive(menus: MenuSet, node_id: str, base: Cursor, prefix: str = "") -> Outcome:
     node = menus.nodes[node_id]
-    cursor = replace(base, node=node_id, tries=0, page=0, choices=(), header="", pages=())
+    cursor = replace(base, node=node_id, tries=0, page=0, choices=(), header="", pages=(), ending=True)
     if node.kind in (Kind.ACTION, Kind.LIST):
         return Act(action=node.action or "", args={**node.args, **dict(cursor.values)}, cursor=cursor, prefix=prefix)
-    if node.kind is Kind.MENU:
-        return _show_menu(menus, node, cursor, prefix)
     if node.kind is Kind.END:
         return _final(menus, _join(prefix, fill(node.text, cursor.locale)), cursor)
-    return Screen(_join(prefix, fill(node.text, cursor.locale)), Continuation.CONTINUE, cursor)
+    if node.kind is Kind.MENU:
+        shown = _show_menu(menus, node, cursor, prefix)
+    else:
+        shown = Screen(_join(prefix, fill(node.text, cursor.locale)), Continuation.CONTINUE, cursor)
+    if prefix and cursor.channel is Channel.USSD and not screen.fits(shown.text):
+        return _lead_in(menus, prefix, cursor)
+    return shown
+
+
+def _lead_in(menus: MenuSet, text: str, cursor: Cursor) -> Screen:
+    """A result too long to share a screen with what follows: its own pages first."""
+    nav = menus.navigation[cursor.channel]
+    parts = screen.split(text, f"{nav.more} {_t(menus, 'nav_more', cursor)}", footer_on_last=True)
+    return Screen(parts[0], Continuation.CONTINUE, replace(cursor, pages=tuple(parts[1:]), ending=False))
 
 
 def _back(menus: MenuSet, cursor: Cursor) -> Outcome:
@@ -243,15 +259,13 @@ def _entries(node: Node, cursor: Cursor) -> list[tuple[str, str]]:
     return [(item.key, localise(item.label, cursor.locale)) for item in node.items if item.label]
 
 
-def _final(menus: MenuSet, text: str, cursor: Cursor, *, paged: bool = False) -> Screen:
+def _final(menus: MenuSet, text: str, cursor: Cursor) -> Screen:
     """A last screen; on USSD a text too long for one screen continues with `more`."""
     nav = menus.navigation[cursor.channel]
-    if cursor.channel is Channel.USSD and not paged:
+    if cursor.channel is Channel.USSD:
         parts = screen.split(text, f"{nav.more} {_t(menus, 'nav_more', cursor)}")
         if len(parts) > 1:
-            return Screen(parts[0], Continuation.CONTINUE, replace(cursor, pages=tuple(parts[1:])))
-    if paged and cursor.pages:
-        return Screen(text, Continuation.CONTINUE, cursor)
+            return Screen(parts[0], Continuation.CONTINUE, replace(cursor, pages=tuple(parts[1:]), ending=True))
     return Screen(text, Continuation.END, None)
 
 

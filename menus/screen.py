@@ -24,20 +24,20 @@ def fits(text: str) -> bool:
     return used <= limit
 
 
-def split(text: str, footer: str) -> list[str]:
-    """Cut `text` into screens that fit, each but the last ending with `footer`.
+def split(text: str, footer: str, *, footer_on_last: bool = False) -> list[str]:
+    """Cut `text` into screens that fit, each but the last ending with `footer`
+    (the last too with `footer_on_last`, when more follows the text).
 
     Cuts at line ends, then at spaces, then anywhere: nothing is ever dropped.
     """
-    if fits(text):
-        return [text]
+    last = (lambda rest: rest + "\n" + footer) if footer_on_last else (lambda rest: rest)
     screens: list[str] = []
     rest = text
-    while not fits(rest):
+    while not fits(last(rest)):
         cut = _longest_prefix(rest, footer)
         screens.append(rest[:cut].rstrip() + "\n" + footer)
         rest = rest[cut:].lstrip("\n ")
-    screens.append(rest)
+    screens.append(last(rest))
     return screens
 
 

@@ -223,3 +223,24 @@ def test_split_always_fits_and_loses_nothing(text, footer):
     assert all(screen.fits(part) for part in parts) or len(parts) == 1 and screen.fits(text)
     joined = "".join(p.removesuffix("\n" + footer) for p in parts)
     assert "".join(joined.split()) == "".join(text.split())
+
+
+def test_a_long_result_before_a_menu_gets_its_own_pages_then_the_menu(tmp_path):
+    body = TREE.replace('''  change_tariff:
+    type: action
+    action: change_tariff
+    text: {ru: "Тариф изменён: {name}", en: "Tariff changed: {name}"}''', '''  change_tariff:
+    type: action
+    action: change_tariff
+    text: {ru: "Тариф изменён: {name}", en: "Tariff changed: {name}"}
+    next: main''')
+    menus, _ = menus_from(tmp_path, body)
+    act = engine.enter(menus, "change_tariff", "ru", values=(("tariff", "t1"),))
+    lead = engine.resume(menus, act, {"name": "Тариф с очень длинным названием " * 3})
+    assert not lead.ended and lead.text.endswith("99 Далее") and screen.fits(lead.text)
+    shown = lead
+    while "Сервис-Гид" not in shown.text:
+        assert screen.fits(shown.text)
+        shown = engine.step(menus, shown.cursor, "99")
+    assert shown.text.startswith("Сервис-Гид") and not shown.ended
+    assert engine.step(menus, shown.cursor, "2").text == "Номер получателя:"
