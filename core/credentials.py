@@ -11,7 +11,6 @@ from core.errors import (
     InvalidPassword,
     LoginLocked,
     NotAuthenticated,
-    UnsupportedLogin,
     WrongPassword,
 )
 from core.numbers import normalise_msisdn
@@ -51,10 +50,15 @@ def set_keypad_password(uow: UnitOfWork, msisdn: str, password: str) -> None:
     _replace(uow.credentials.get_for_update(row.msisdn), PERMANENT, password, None)
 
 
-def login(uow: UnitOfWork, login_name: str, password: str, now: float) -> LoginResult:
-    """Check a login; five wrong passwords in a row lock it (R05)."""
+def login(uow: UnitOfWork, login_name: str, password: str, now: float, *,
+          captcha_id: str | None = None, captcha_answer: str | None = None) -> LoginResult:
+    """Check a login; five wrong passwords in a row lock it (R05). CP_ logins are corporate
+    (R31, R32): core.corporate.login, whose refusals callers commit too (its REFUSALS)."""
     if login_name.strip().upper().startswith("CP_"):
-        raise UnsupportedLogin("corporate (CP_) logins are not available in this version")
+        from core.corporate import login as corporate  # imported here: it builds on this module
+
+        return corporate.login(uow, login_name, password, now, captcha_id=captcha_id,
+                               captcha_answer=captcha_answer)
     msisdn = subscribers.require(uow, normalise_msisdn(login_name)).msisdn
     credential = uow.credentials.get_for_update(msisdn)
     _check(credential, password, now)

@@ -2,7 +2,17 @@
 
 The balance is always the sum of a number's entries. Every operation that reads a
 balance to decide on a debit first locks the subscriber row, so concurrent debits of
-one number are serialised (FOR UPDATE on PostgreSQL; SQLite has a single writer).
+one number are serialised (FOR UPDATE on PostgreSQL; on SQLite every transaction
+begins IMMEDIATE, so there is one writer at a time).
+
+The floor invariant: a balance never ends a transaction below
+`-(the amount of the number's latest promised payment)`, and never below zero for a
+number that never took one. It holds because every debit needs `balance - amount >= 0`
+except PROMISED_REPAYMENT, the only cause allowed a negative floor, which core.promised
+books with `floor=-amount`, i.e. from a balance that is at least zero (a promised payment
+is granted only when the balance stays >= 0 after its fee, and while it is outstanding
+only floor-0 debits happen). So a negative balance is exactly an unpaid part of the
+latest promised payment, and the next top-up covers it.
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ from core.errors import InsufficientFunds, InvalidAmount
 from core.ports import UnitOfWork
 
 MOSCOW = datetime.timezone(datetime.timedelta(hours=3))
+MAX_ENTRY = 10**11  # kopecks (a billion roubles): keeps any sum far inside a 64-bit integer
 
 
 class Cause(enum.StrEnum):
@@ -58,9 +69,11 @@ def debit(uow: UnitOfWork, msisdn: str, amount: int, cause: Cause, now: float, *
           detail: str = "", ref: str | None = None, floor: int = 0) -> int:
     """Take money if the balance stays at or above `floor`; returns the new balance.
 
-    `floor` below zero is the credit a caller may grant (a promised payment's repayment).
+    `floor` below zero is reserved to PROMISED_REPAYMENT (see the floor invariant above).
     """
     _check_amount(amount)
+    if floor < 0 and cause is not Cause.PROMISED_REPAYMENT:
+        raise ValueError(f"only a promised payment's repayment may take a balance below zero, not {cause}")
     uow.subscribers.lock(msisdn)
     current = uow.ledger.balance(msisdn)
     if current - amount < floor:
@@ -77,3 +90,5 @@ def has_ref(uow: UnitOfWork, ref: str) -> bool:
 def _check_amount(amount: int) -> None:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise InvalidAmount("an amount must be a positive number of kopecks")
+    if amount > MAX_ENTRY:
+        raise InvalidAmount(f"an amount is at most {MAX_ENTRY // 100} roubles")

@@ -21,6 +21,7 @@ class Summary:
     tariff: str
     locale: str
     options: tuple[str, ...]
+    subscriptions: tuple[str, ...]
     locked: bool
     blocked: bool
     roaming: bool
@@ -34,6 +35,7 @@ class Summary:
             "tariff": self.tariff,
             "locale": self.locale,
             "options": list(self.options),
+            "subscriptions": list(self.subscriptions),
             "locked": self.locked,
             "blocked": self.blocked,
             "roaming": self.roaming,
@@ -80,12 +82,14 @@ def require(uow: UnitOfWork, msisdn: str) -> SubscriberRecord:
 def summary(uow: UnitOfWork, msisdn: str) -> Summary:
     row = require(uow, msisdn)
     credential = uow.credentials.get(row.msisdn)
+    connections = [c for c in uow.connections.of(row.msisdn) if c.status == "active"]
     return Summary(
         msisdn=row.msisdn,
         balance=uow.ledger.balance(row.msisdn),
         tariff=row.tariff,
         locale=row.locale,
-        options=(),
+        options=tuple(c.item for c in connections if c.kind == "option"),
+        subscriptions=tuple(c.item for c in connections if c.kind == "subscription"),
         locked=bool(credential and credential.locked),
         blocked=row.blocked,
         roaming=row.roaming,

@@ -9,8 +9,8 @@ from core import credentials, subscribers
 from core.errors import (
     InvalidPassword,
     LoginLocked,
+    NotRegistered,
     UnknownSubscriber,
-    UnsupportedLogin,
     WrongPassword,
 )
 
@@ -136,5 +136,5 @@ def test_tokens_authenticate_their_number(account):
 def test_unknown_and_corporate_logins(account):
     with account.transaction() as uow, pytest.raises(UnknownSubscriber):
         credentials.login(uow, "9990000000", "x", 0.0)
-    with account.transaction() as uow, pytest.raises(UnsupportedLogin):
-        credentials.login(uow, "CP_9261234567", "x", 0.0)
+    with account.transaction() as uow, pytest.raises(NotRegistered):
+        credentials.login(uow, "CP_9261234567", "x", 0.0)  # R31: no SMS to 000511 yet

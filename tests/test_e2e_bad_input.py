@@ -100,6 +100,6 @@ def test_unknown_route_and_method(gateway):
     assert (status, body["error"]) == (405, "method_not_allowed")
 
 
-def test_corporate_login_is_said_to_be_absent(gateway):
+def test_unregistered_corporate_login_is_refused(gateway):
     status, body = gateway.login("CP_9261234567", "whatever")
-    assert (status, body["error"]) == (400, "unsupported_login")
+    assert (status, body["error"]) == (400, "not_registered")

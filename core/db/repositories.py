@@ -7,6 +7,10 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.db import corporate_repos as corporate
+from core.db import money_repos as money
+from core.db import service_repos as services
+from core.db.dialogue_repos import DialogueRepository
 from core.db.models import Account, Credential, LedgerEntry, LoginToken, Message, Subscriber
 
 
@@ -121,6 +125,18 @@ class SqlUnitOfWork:
         self.tokens = TokenRepository(session)
         self.ledger = LedgerRepository(session)
         self.messages = MessageRepository(session)
-        # -- money repositories (promised payments, autopay, transfers) --
-        # -- service repositories (options, tariffs, bonuses, packages, support) --
-        # -- corporate repositories --
+        self.dialogues = DialogueRepository(session)
+        self.statements = money.StatementRepository(session)
+        self.promised = money.PromisedPaymentRepository(session)
+        self.payment_requests = money.PaymentRequestRepository(session)
+        self.autopay = money.AutopayRuleRepository(session)
+        self.connections = services.ConnectionRepository(session)
+        self.buckets = services.BucketRepository(session)
+        self.bonuses = services.BonusRepository(session)
+        self.sim_blocks = services.SimBlockRepository(session)
+        self.questions = services.QuestionRepository(session)
+        self.directory = services.DirectoryRepository(session)
+        self.corporate_clients = corporate.CorporateClientRepository(session)
+        self.corporate_logins = corporate.CorporateLoginRepository(session)
+        self.corporate_numbers = corporate.CorporateNumberRepository(session)
+        self.corporate_ledger = corporate.CorporateLedgerRepository(session)

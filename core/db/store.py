@@ -28,17 +28,15 @@ class Store:
         self.engine: Engine = create_engine(url, future=True)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin_immediate)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def upgrade(self) -> None:
-        """Run the Alembic migrations up to every head."""
-        config = Config()
-        config.set_main_option(
-            "script_location", str(resources.files("core.db").joinpath("migrations"))
-        )
+        """Run the Alembic migrations up to head."""
+        config = alembic_config()
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "heads")
+            command.upgrade(config, "head")
 
     @contextmanager
     def transaction(self) -> Iterator[SqlUnitOfWork]:
@@ -50,7 +48,17 @@ class Store:
         self.engine.dispose()
 
 
+def alembic_config() -> Config:
+    """The Alembic configuration of the packaged migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("core.db").joinpath("migrations")))
+    return config
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # The driver's own transaction handling begins a transaction only at the first
+    # write, so a balance read before it would not be protected; we begin ourselves.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL + synchronous=NORMAL: a committed transaction survives kill -9 of the process
     # (the WAL is in the OS page cache); only a power loss could cost the last commits.
@@ -59,3 +67,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _sqlite_begin_immediate(connection) -> None:
+    # IMMEDIATE takes the write lock at BEGIN: transactions that read a balance and then
+    # write are serialised (no lost update, no "database is locked" on upgrading a read
+    # lock); a waiting transaction retries for busy_timeout. Read-only transactions take
+    # the lock too: SQLite has one writer thread anyway (STYLE.md), PostgreSQL is for scale.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
