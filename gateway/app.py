@@ -11,24 +11,30 @@ from dataclasses import dataclass
 from twisted.internet.defer import Deferred, DeferredList
 from twisted.web.server import Site
 
-from core import subscribers
+from core import autopay, options, promised, subscribers, support, tariffs
+from core.catalogue import Catalogue as Offer
+from core.catalogue import load_catalogue
 from core.db.store import Store
 from gateway.actions import CATALOGUE
 from gateway.config import Config
+from gateway.http.africastalking import AfricasTalkingApps
 from gateway.http.api import Api
 from gateway.ivr.service import VoiceService
 from gateway.menurunner import MenuRunner
 from gateway.outbox import Outbox
+from gateway.scheduler import Job, Scheduler
 from gateway.sms.protocol import SMSCFactory
 from gateway.sms.service import SmsService
 from gateway.storework import StoreRunner
 from gateway.ussd.service import UssdService
 from gateway.ussd.session import Dialogues
+from gateway.ussd.smpp import UssdOverSmpp
 from menus.loader import lint, load
 from menus.schema import MenuSet
 
 log = logging.getLogger(__name__)
 
+DEMO_AGE = 400 * 86400.0
 DEMO_SUBSCRIBERS = (
     ("79261234567", "300.00", "ru"),
     ("79261112233", "150.00", "ru"),
@@ -36,8 +42,8 @@ DEMO_SUBSCRIBERS = (
 )
 
 
-def menus_path(configured: str) -> str:
-    """The menus file: as configured, else the one at the root of this checkout."""
+def beside_checkout(configured: str) -> str:
+    """A data file (menus, catalogue): as configured, else the one at the root of this checkout."""
     if os.path.exists(configured) or os.path.isabs(configured):
         return configured
     beside = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), configured)
@@ -60,25 +66,42 @@ class Gateway:
     def __init__(self, config: Config, reactor) -> None:
         self.config = config
         self.reactor = reactor
-        self.menus: MenuSet = load(menus_path(config.menus), CATALOGUE)
+        self.menus: MenuSet = load(beside_checkout(config.menus), CATALOGUE)
         self.store = Store(config.db_url)
         self.runner = StoreRunner(reactor, self.store)
         self.outbox = Outbox()
         self.ready = False
-        menu_runner = MenuRunner(lambda: self.menus, self.runner, self.outbox)
+        self.offer: Offer = load_catalogue(beside_checkout(config.catalogue))
+        menu_runner = MenuRunner(lambda: self.menus, self.runner, self.outbox, lambda: self.offer)
         self.ussd = UssdService(
             menu_runner, self.runner,
-            Dialogues(config.ussd_screen_timeout, config.ussd_dialogue_limit), reactor, config.otp_ttl,
+            Dialogues(config.ussd_screen_timeout, config.ussd_dialogue_limit, config.ussd_app_timeout),
+            reactor, config.otp_ttl, routes=dict(config.ussd_routes),
         )
         self.sms = SmsService(menu_runner, self.runner, self.outbox, reactor, config.accounts, config.otp_ttl)
+        self.sms.ussd = UssdOverSmpp(self.ussd, self.sms)
+        self.ussd.http_apps = self.ussd_apps = AfricasTalkingApps(
+            reactor, config.ussd_network_code, config.ussd_app_timeout)
         self.voice = VoiceService(menu_runner, self.runner, reactor, config.otp_ttl)
         self.api = Api(self.runner, self.ussd, self.sms, self.voice, self.outbox,
                        lambda: self.menus, reactor, lambda: self.ready)
         self._ports: list = []
+        self.scheduler = Scheduler(reactor, self.runner, self._jobs(), config.scheduler_interval)
+
+    def _jobs(self) -> list[Job]:
+        """The core's periodic work, in the order a billing day needs it."""
+        return [
+            Job("promised payments due", promised.settle_due),
+            Job("autopay", lambda uow, now: autopay.run_due(uow, self.offer, now)),
+            Job("monthly tariff fees", lambda uow, now: tariffs.charge_monthly_fees(uow, self.offer, now)),
+            Job("option and subscription fees", lambda uow, now: options.charge_fees(uow, self.offer, now)),
+            Job("support answers", lambda uow, now: support.answer_pending(
+                uow, self.offer, now, fallback=self.menus.text("support_fallback_answer"))),
+        ]
 
     def reload_menus(self) -> bool:
         """Load menus.yaml again (SIGHUP); a file with problems never replaces the good one."""
-        path = menus_path(self.config.menus)
+        path = beside_checkout(self.config.menus)
         problems = lint(path, CATALOGUE)
         if problems:
             for problem in problems:
@@ -93,11 +116,12 @@ class Gateway:
         self.store.upgrade()
         if not self.config.demo_subscribers:
             return
+        # Demo subscribers are long-standing customers (a promised payment needs 60 days).
+        since = self.reactor.seconds() - DEMO_AGE
         with self.store.transaction() as uow:
             for msisdn, balance, locale in DEMO_SUBSCRIBERS:
                 if uow.subscribers.get(msisdn) is None:
-                    subscribers.create(uow, msisdn, self.reactor.seconds(),
-                                       balance=int(balance.replace(".", "")), locale=locale)
+                    subscribers.create(uow, msisdn, since, balance=int(balance.replace(".", "")), locale=locale)
 
     def start(self) -> list[Listening]:
         """Open the store and every listener; returns where each listens."""
@@ -109,12 +133,15 @@ class Gateway:
         http = self.reactor.listenTCP(self.config.http_port, site, interface=host)
         smpp = self.reactor.listenTCP(self.config.smpp_port, SMSCFactory(self.sms, self.reactor), interface=host)
         self._ports = [http, smpp]
+        self.scheduler.start()
         self.ready = True
         return [Listening("http", host, http.getHost().port), Listening("smpp", host, smpp.getHost().port)]
 
     def stop(self) -> Deferred:
         self.ready = False
+        self.scheduler.stop()
         stopping = [d for d in (port.stopListening() for port in self._ports) if d is not None]
+        stopping += [self.ussd.records.settled(), self.ussd_apps.close()]
 
         def release(result):
             self.runner.stop()
@@ -145,7 +172,7 @@ def run(config: Config) -> int:
     if config.redis:
         log.warning("--redis: several nodes sharing one store are not supported yet; running as one node")
     for code, url in config.ussd_routes:
-        log.warning("ussd route *%s# -> %s: external USSD applications are not supported yet; not routed", code, url)
+        log.info("ussd route *%s# -> %s", code, url)
     reactor.addSystemEventTrigger("before", "shutdown", gateway.stop)
     signal.signal(signal.SIGHUP, lambda *_: reactor.callFromThread(gateway.reload_menus))
     reactor.run()

@@ -6,7 +6,9 @@ import argparse
 import sys
 from dataclasses import replace
 
+from core.catalogue import CatalogueError
 from gateway.config import ConfigError, load_config
+from menus.loader import MenuError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             Store(config.db_url).upgrade()
             print(f"store at head: {config.db_url.split('@')[-1]}")
             return 0
-    except ConfigError as error:
+    except (ConfigError, CatalogueError, MenuError) as error:
         print(f"gateway: {error}", file=sys.stderr)
         return 2
     return 2
@@ -82,7 +84,7 @@ def _run_config(args):
 def _menus(args) -> int:
     from gateway.actions import CATALOGUE
     from menus.graph import mermaid
-    from menus.loader import MenuError, lint, load
+    from menus.loader import lint, load
 
     if args.menus_command == "lint":
         problems = lint(args.file, CATALOGUE)

@@ -29,9 +29,13 @@ class Config:
     db: str | None = None  # default: SQLite in data_dir
     redis: str | None = None
     menus: str = "menus.yaml"
+    catalogue: str = "catalogue.yaml"
+    scheduler_interval: float = 60.0  # seconds between runs of fees, autopay, promised payments
     otp_ttl: float = 24 * 3600.0
     ussd_screen_timeout: float = 30.0
     ussd_dialogue_limit: float = 180.0
+    ussd_app_timeout: float = 10.0  # an external application's time to send the next screen
+    ussd_network_code: str = "25002"  # `networkCode` sent to Africa's Talking-style apps
     ussd_routes: tuple[tuple[str, str], ...] = ()
     accounts: tuple[Account, ...] = DEFAULT_ACCOUNTS
     log_level: str = "INFO"
@@ -46,7 +50,8 @@ class Config:
 
 
 _KEYS = {
-    "host", "http_port", "smpp_port", "sip_port", "data_dir", "db", "redis", "menus",
+    "host", "http_port", "smpp_port", "sip_port", "data_dir", "db", "redis", "menus", "catalogue",
+    "scheduler_interval",
     "otp_ttl", "ussd", "smpp", "log_level", "demo_subscribers",
 }
 
@@ -72,12 +77,14 @@ def load_config(path: str | None) -> Config:
     simple = {k: raw[k] for k in _KEYS - {"ussd", "smpp"} if k in raw}
     config = replace(config, **simple)
     ussd = raw.get("ussd") or {}
-    routes = tuple((str(code), str(url)) for code, url in (ussd.get("routes") or {}).items())
+    routes = tuple((str(code).strip("*#"), str(url)) for code, url in (ussd.get("routes") or {}).items())
     config = replace(
         config,
         ussd_routes=routes,
         ussd_screen_timeout=float(ussd.get("screen_timeout", config.ussd_screen_timeout)),
         ussd_dialogue_limit=float(ussd.get("dialogue_limit", config.ussd_dialogue_limit)),
+        ussd_app_timeout=float(ussd.get("app_timeout", config.ussd_app_timeout)),
+        ussd_network_code=str(ussd.get("network_code", config.ussd_network_code)),
     )
     smpp = raw.get("smpp") or {}
     if "accounts" in smpp:

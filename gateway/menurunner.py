@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from twisted.internet.defer import Deferred, inlineCallbacks
 
+from core.catalogue import Catalogue as Offer
 from core.errors import DomainError
 from gateway.actions import ACTIONS, Context
 from gateway.outbox import Outbox
@@ -20,19 +21,26 @@ log = logging.getLogger(__name__)
 class MenuRunner:
     """Turns engine outcomes into screens, running actions against the store."""
 
-    def __init__(self, menus: Callable[[], MenuSet], store: StoreRunner, outbox: Outbox) -> None:
+    def __init__(self, menus: Callable[[], MenuSet], store: StoreRunner, outbox: Outbox,
+                 offer: Callable[[], Offer | None] = lambda: None) -> None:
         self._menus = menus
         self._store = store
         self._outbox = outbox
+        self._offer = offer
 
     @property
     def menus(self) -> MenuSet:
         return self._menus()
 
+    @property
+    def offer(self) -> Offer | None:
+        return self._offer()
+
     @inlineCallbacks
     def drive(self, outcome: engine.Outcome, ctx: Context) -> Deferred[engine.Screen]:
         """Run actions until the engine shows a screen."""
         menus = self.menus
+        ctx.offer = self._offer()
         while isinstance(outcome, engine.Act):
             act = outcome
             ctx.sent = []
@@ -50,6 +58,7 @@ class MenuRunner:
     def run_action(self, name: str, ctx: Context, args: dict | None = None) -> Deferred[dict]:
         """Run one action outside a dialogue (an SMS command); publishes its SMS."""
         ctx.sent = []
+        ctx.offer = self._offer()
         d = self._store.run(_run_action, self.menus, ctx, name, args or {})
 
         def published(outputs):

@@ -16,7 +16,7 @@ T = TypeVar("T")
 
 
 class StoreRunner:
-    """`run(fn, *args)` calls `fn(uow, *args)` in one transaction on a pool thread."""
+    """`run(fn, *args, **kwargs)` calls `fn(uow, *args, **kwargs)` in one transaction on a pool thread."""
 
     def __init__(self, reactor, store: Store) -> None:
         self.store = store
@@ -32,12 +32,12 @@ class StoreRunner:
     def stop(self) -> None:
         self._pool.stop()
 
-    def run(self, fn: Callable[..., T], *args) -> Deferred[T]:
-        return deferToThreadPool(self._reactor, self._pool, self._transaction, fn, args)
+    def run(self, fn: Callable[..., T], *args, **kwargs) -> Deferred[T]:
+        return deferToThreadPool(self._reactor, self._pool, self._transaction, fn, args, kwargs)
 
-    def _transaction(self, fn: Callable[..., T], args: tuple) -> T:
+    def _transaction(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
         with self.store.transaction() as uow:
-            return fn(uow, *args)
+            return fn(uow, *args, **kwargs)
 
 
 UnitOfWork = SqlUnitOfWork

@@ -198,6 +198,8 @@ class _Builder:
         for locale in self.locales:
             if not isinstance(value.get(locale), str):
                 self.fail(getattr(value, "line", line) or line, f"{what} has no {locale!r} translation")
+            elif not value[locale].strip():
+                self.fail(getattr(value, "line", line) or line, f"{what} is empty in {locale!r}")
         for locale in value:
             if locale not in self.locales:
                 self.fail(line, f"{what} has text for unknown locale {locale!r}")

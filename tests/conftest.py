@@ -8,6 +8,8 @@ import uuid
 import pytest
 import sqlalchemy
 
+import core.db.repositories  # noqa: F401 - every area's tables on Base.metadata
+from core.db.models import Base
 from core.db.store import Store
 from tests.gatewayproc import GatewayProcess
 
@@ -49,14 +51,35 @@ def pg_url(pg_server):
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def pg_shared(pg_server):
+    """One migrated PostgreSQL database for the whole run; tests empty it between them."""
+    name = "gw_shared_" + uuid.uuid4().hex[:8]
+    admin = sqlalchemy.create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    url = sqlalchemy.engine.make_url(pg_server).set(database=name).render_as_string(hide_password=False)
+    shared = Store(url)
+    shared.upgrade()
+    yield shared
+    shared.dispose()
+    with admin.connect() as connection:
+        connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
-    """A migrated store, once on SQLite and once on PostgreSQL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/store.sqlite3"
-    else:
-        url = request.getfixturevalue("pg_url")
-    store = Store(url)
+    """A migrated, empty store, once on SQLite and once on PostgreSQL."""
+    if request.param == "postgresql":
+        shared = request.getfixturevalue("pg_shared")
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        with shared.engine.begin() as connection:
+            connection.execute(sqlalchemy.text(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        yield shared
+        return
+    store = Store(f"sqlite:///{tmp_path}/store.sqlite3")
     store.upgrade()
     yield store
     store.dispose()

@@ -138,7 +138,7 @@ def test_r06_change_needs_the_old_password_and_a_login(gateway):
 
 
 def test_r07_login_notification_sms_when_switched_on(gateway):
-    screen = gateway.ussd(A, "*105*3*1#")  # main menu -> login notifications -> on
+    screen = gateway.ussd(A, "*105*7*2*1#")  # main menu -> settings -> login notifications -> on
     assert screen["end"] and "включены" in screen["text"]
     gateway.ussd(A, "*105*00#")
     password = password_in(last_sms(gateway, A)["text"])
@@ -150,7 +150,8 @@ def test_r07_login_notification_sms_when_switched_on(gateway):
     assert password not in inbox[-1]["text"]
     # Off again: no SMS on login.
     gateway.ussd(A, "*105#")
-    gateway.ussd(A, "3")
+    gateway.ussd(A, "7")
+    gateway.ussd(A, "2")
     assert "выключены" in gateway.ussd(A, "2")["text"]
     gateway.login("9261234567", password)
     assert len(gateway.inbox(A)) == before + 1
@@ -182,7 +183,8 @@ def test_r01_every_number_form_reaches_the_same_account(gateway):
 def test_r10_main_menu_and_balance(gateway):
     screen = gateway.ussd(A, "*105#")
     assert screen["end"] is False
-    assert screen["text"].startswith("Сервис-Гид") and "1 Баланс" in screen["text"]
+    assert screen["text"].startswith("Сервис-Гид") and "1 Баланс и расходы" in screen["text"]
+    assert gateway.ussd(A, "1")["text"].startswith("Баланс и расходы\n1 Баланс")
     reply = gateway.ussd(A, "1")
     assert reply == {"session_id": screen["session_id"], "text": "Баланс: 300.00 руб.", "end": True}
 

@@ -10,7 +10,6 @@ import sqlalchemy
 from alembic.script import ScriptDirectory
 
 from core.db.store import alembic_config
-
 from tests.gatewayproc import ROOT, GatewayProcess, password_in
 
 A = "79261234567"

@@ -120,6 +120,7 @@ def test_graph_is_mermaid():
 def test_engine_walks_a_menu_to_an_action_and_its_screen():
     screen = engine.start(MENUS, "main", "ru")
     assert isinstance(screen, engine.Screen) and not screen.ended
+    screen = engine.step(MENUS, screen.cursor, "1")
     act = engine.step(MENUS, screen.cursor, "1")
     assert isinstance(act, engine.Act) and act.action == "show_balance"
     done = engine.resume(MENUS, act, {"balance": "300.00"})

@@ -46,7 +46,7 @@ class FakeBackend:
     def bind_closed(self, bind: Bind) -> None:
         self.closed.append(bind)
 
-    def submit(self, account: Account, request: SubmitRequest) -> Deferred[str]:
+    def submit(self, account: Account, request: SubmitRequest, bind: Bind | None = None) -> Deferred[str]:
         stored: Deferred[str] = Deferred()
         self.submits.append((account, request, stored))
         return stored
@@ -168,7 +168,7 @@ def test_an_unsendable_message_id_still_gets_an_answer():
 
 def test_a_backend_answering_at_once():
     backend = FakeBackend()
-    backend.submit = lambda account, request: succeed("now")
+    backend.submit = lambda account, request, bind=None: succeed("now")
     esme = Esme(backend)
     esme.bind()
     seq = esme.send("submit_sm", SUBMIT)

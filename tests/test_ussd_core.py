@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.ussd.codec import looks_like_ussd, parse
 from gateway.ussd.errors import InvalidUssdString
-from gateway.ussd.session import Dialogues
+from gateway.ussd.events import Phase, Server
+from gateway.ussd.session import Dialogues, Expiry
 from menus.engine import Cursor
 
 
@@ -53,21 +56,55 @@ def test_replies_do_not_look_like_dials():
 
 def test_one_dialogue_per_handset_a_new_dial_replaces_it():
     table = Dialogues(screen_timeout=30, dialogue_limit=180)
-    first = table.open("79261234567", "105", Cursor("main", "ru"), now=0)
-    second = table.open("79261234567", "105", Cursor("main", "ru"), now=1)
+    first = table.open("79261234567", "105", now=0)
+    second = table.open("79261234567", "105", now=1)
     assert first.session_id != second.session_id
-    assert table.current("79261234567", 2).session_id == second.session_id
+    assert table.current("79261234567", 2) is second
     assert len(table) == 1
+    assert not table.discard(first) and table.discard(second) and len(table) == 0
 
 
 def test_screen_timeout_and_dialogue_limit():
     table = Dialogues(screen_timeout=30, dialogue_limit=100)
-    dialogue = table.open("79261234567", "105", Cursor("main", "ru"), now=0)
+    dialogue = table.open("79261234567", "105", now=0)
+    table.shown(dialogue, "menu", 0, Cursor("main", "ru"))
     assert table.current("79261234567", 29.9) is not None
     assert table.current("79261234567", 30) is None  # no reply in time
-    dialogue = table.open("79261234567", "105", Cursor("main", "ru"), now=0)
+    assert table.expiry(dialogue) == (30, Expiry.SCREEN)
+    dialogue = table.open("79261234567", "105", now=0)
     for now in (20, 40, 60, 80):
-        dialogue = table.advance(dialogue, dialogue.cursor, now)
+        table.answered(dialogue, "1", now)
+        table.shown(dialogue, "menu", now, Cursor("main", "ru"))
     assert table.current("79261234567", 99) is not None
     assert table.current("79261234567", 100) is None  # whole-dialogue limit
-    assert table.close("79261234567") is None
+    assert table.expiry(dialogue) == (100, Expiry.LIMIT)
+    assert dialogue.history == "1*1*1*1"
+    assert table.close("79261234567") is dialogue and table.close("79261234567") is None
+
+
+def test_an_application_has_its_own_timeout_the_menus_none():
+    table = Dialogues(screen_timeout=30, dialogue_limit=180, app_timeout=10)
+    menus = table.open("79261234567", "105", now=0)
+    assert table.expiry(menus) == (180, Expiry.LIMIT)  # waiting for the built-in menus
+    app = table.open("79261112233", "123", now=0, server=Server.SMPP_APP)
+    assert table.expiry(app) == (10, Expiry.APP)
+    table.shown(app, "screen", 5)
+    assert table.expiry(app) == (35, Expiry.SCREEN)
+    table.answered(app, "1", 20)
+    assert table.expiry(app) == (30, Expiry.APP) and app.phase is Phase.NETWORK
+
+
+def test_an_open_dialogue_takes_under_4_kb():
+    table = Dialogues()
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    for i in range(2000):
+        text = f"Сервис-Гид {i}\n1 Баланс\n2 Пароль в SMS\n3 Уведомления о входе\n4 Приложение"
+        dialogue = table.open(str(79000000000 + i), "105", now=0.0)
+        dialogue.record(0.0, "dial", "*105#")
+        table.shown(dialogue, text, 0.01, Cursor("main", "ru", trail=("main",)))
+        dialogue.record(0.01, "screen", text)
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    used = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    assert used / 2000 < 4096

@@ -1,9 +1,4 @@
-"""The actions menus.yaml may name, each one transaction against the core.
-
-An action gets the unit of work, the loaded menus (for SMS texts), the dialogue's
-context and the node's arguments; it returns the values its screen text may show and
-records the SMS it sends in `ctx.sent`, so they can be delivered once committed.
-"""
+"""What every action gets and gives: the dialogue's context, the registry, SMS sending."""
 
 from __future__ import annotations
 
@@ -11,12 +6,16 @@ import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from core import credentials, messages, subscribers
-from core.money import format_roubles
+from core import credentials, messages
+from core.access import Actor
+from core.catalogue import Catalogue as Offer
+from core.money import format_roubles, parse_roubles
 from core.ports import MessageRecord, UnitOfWork
-from menus.loader import Catalogue, Output
+from menus.loader import Output
 from menus.render import fill
 from menus.schema import MenuSet
+
+MOSCOW = datetime.timezone(datetime.timedelta(hours=3))
 
 
 @dataclass
@@ -27,7 +26,12 @@ class Context:
     channel: str  # ussd | sms | voice
     reply_from: str | None = None  # the service number an SMS command was sent to
     otp_ttl: float = credentials.DEFAULT_OTP_TTL
+    offer: Offer | None = None  # the operator's catalogue
     sent: list[MessageRecord] = field(default_factory=list)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.handset(self.msisdn)
 
 
 ActionFn = Callable[[UnitOfWork, MenuSet, Context, Mapping[str, object]], Mapping[str, object]]
@@ -39,6 +43,20 @@ class Action:
     outputs: Mapping[str, Output] = field(default_factory=dict)
 
 
+ACTIONS: dict[str, Action] = {}
+
+
+def action(action_name: str, /, **outputs: Output) -> Callable[[ActionFn], ActionFn]:
+    """Register an action under the name menus.yaml uses, with the outputs it shows."""
+
+    def register(fn: ActionFn) -> ActionFn:
+        assert action_name not in ACTIONS, action_name
+        ACTIONS[action_name] = Action(fn, outputs)
+        return fn
+
+    return register
+
+
 def send_sms(uow: UnitOfWork, menus: MenuSet, ctx: Context, text_id: str, **values: object) -> None:
     """Put a service SMS from menus.yaml's texts into the subscriber's inbox."""
     text = fill(menus.text(text_id), ctx.locale, values)
@@ -46,53 +64,43 @@ def send_sms(uow: UnitOfWork, menus: MenuSet, ctx: Context, text_id: str, **valu
     ctx.sent.append(messages.store_mt(uow, ctx.msisdn, sender, text, ctx.now))
 
 
-def _issue_password(uow, menus, ctx, args):
-    code = credentials.issue_one_time_password(uow, ctx.msisdn, ctx.now, ctx.otp_ttl)
-    send_sms(uow, menus, ctx, "password_sms", password=code)
-    return {}
+LABEL_MAX = 30  # a list line must fit a UCS-2 screen with its heading and keys
 
 
-def _set_keypad_password(uow, menus, ctx, args):
-    credentials.set_keypad_password(uow, ctx.msisdn, str(args["password"]))
-    return {}
+def rub(kopecks: int) -> str:
+    return format_roubles(kopecks)
 
 
-def _show_balance(uow, menus, ctx, args):
-    return {"balance": format_roubles(subscribers.summary(uow, ctx.msisdn).balance)}
+def price(kopecks: int) -> str:
+    """A price as a list shows it: whole roubles without kopecks (`300`, `1.50`)."""
+    text = format_roubles(kopecks)
+    return text[:-3] if text.endswith(".00") else text
 
 
-def _send_app_link(uow, menus, ctx, args):
-    send_sms(uow, menus, ctx, "app_link_sms")
-    return {}
+def label(text: str) -> str:
+    """A list item's label, cut to LABEL_MAX so every list screen fits."""
+    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "…"
 
 
-def _set_login_notifications(uow, menus, ctx, args):
-    credentials.set_login_notifications(uow, ctx.msisdn, bool(args.get("enabled")))
-    return {}
+def name(ctx: Context, names: Mapping[str, str]) -> str:
+    """A catalogue name in the subscriber's language."""
+    return names.get(ctx.locale) or next(iter(names.values()), "")
 
 
-ACTIONS: dict[str, Action] = {
-    "issue_password": Action(_issue_password),
-    "set_keypad_password": Action(_set_keypad_password),
-    "show_balance": Action(_show_balance, outputs={"balance": Output(12)}),
-    "send_app_link": Action(_send_app_link),
-    "set_login_notifications": Action(_set_login_notifications),
-}
+def text(menus: MenuSet, ctx: Context, text_id: str, **values: object) -> str:
+    return fill(menus.text(text_id), ctx.locale, values) if text_id in menus.texts else text_id
 
-# Texts the code itself uses, beyond the nodes' own.
-REQUIRED_TEXTS = (
-    "password_sms", "app_link_sms", "login_notification_sms", "invalid_choice",
-    "invalid_input", "too_many_tries", "session_ended", "unknown_service_code",
-    "error.default", "nav_back", "nav_more", "list_empty", "voice_item",
-)
 
-CATALOGUE = Catalogue(
-    actions={name: action.outputs for name, action in ACTIONS.items()},
-    required_texts=REQUIRED_TEXTS,
-)
+def kopecks(args: Mapping[str, object], key: str = "amount") -> int:
+    """An amount the engine already checked and normalised ("150.50") in kopecks."""
+    return parse_roubles(str(args[key]))
+
+
+def when(now: float) -> str:
+    """A moment as the operator writes it, Moscow time."""
+    return datetime.datetime.fromtimestamp(now, MOSCOW).strftime("%d.%m.%Y %H:%M")
 
 
 def login_time(now: float) -> str:
-    """The time shown in a login notification, Moscow time as the operator writes it."""
-    moscow = datetime.timezone(datetime.timedelta(hours=3))
-    return datetime.datetime.fromtimestamp(now, moscow).strftime("%d.%m.%Y %H:%M")
+    """The time shown in a login notification."""
+    return when(now)

@@ -11,13 +11,15 @@ from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from core import credentials, messages, subscribers
-from core.errors import DomainError, LoginLocked, WrongPassword
-from core.money import parse_roubles
+from core import autopay, credentials, messages, subscribers
+from core.access import Actor
+from core.errors import CaptchaRequired, DomainError, LoginLocked, WrongPassword
+from core.money import format_roubles, parse_roubles
 from core.numbers import normalise_msisdn
 from gateway.actions import login_time
 from gateway.http.errors import BadRequest, error_response
 from gateway.http.jsonio import field, read_json, write_json
+from gateway.http.ussdapi import RawBody, UssdApi
 from gateway.ivr.service import VoiceService, call_json
 from gateway.outbox import Outbox
 from gateway.sms.service import SmsService
@@ -63,7 +65,11 @@ class Api(Resource):
             (b"POST", re.compile(p + r"/login"), self.login),
             (b"POST", re.compile(p + r"/account/password"), self.change_password),
             (b"PATCH", re.compile(p + r"/account/settings"), self.account_settings),
+            (b"POST", re.compile(p + r"/account/autopay"), self.create_autopay),
+            (b"GET", re.compile(p + r"/account/autopay"), self.list_autopay),
         ]
+        self.ussd_api = UssdApi(ussd)  # screen, push, dialogue records, /ussd/africastalking
+        self._routes += self.ussd_api.routes(p, n)
 
     def render(self, request):
         path = request.path.decode("utf-8", "replace").rstrip("/") or "/"
@@ -86,7 +92,11 @@ class Api(Resource):
 
     def _respond(self, request, result) -> None:
         status, body = result
-        if not request._disconnected:
+        if request._disconnected:
+            return
+        if isinstance(body, RawBody):
+            body.write(request, status)
+        else:
             write_json(request, status, body)
 
     def _fail(self, request, failure: Failure) -> None:
@@ -177,15 +187,18 @@ class Api(Resource):
         call = yield self._voice.dtmf(call_id, field(body, "digits", str))
         return 200, call_json(call)
 
+    @inlineCallbacks
     def hang_up(self, request, call_id):
-        return 200, call_json(self._voice.hang_up(call_id))
+        call = yield self._voice.hang_up(call_id)
+        return 200, call_json(call)
 
     @inlineCallbacks
     def login(self, request):
         body = read_json(request)
         login_name = field(body, "login", str)
         password = field(body, "password", str)
-        outcome = yield self._store.run(_login, self._menus(), login_name, password, self._clock.seconds())
+        captcha = (field(body, "captcha_id", str, required=False), field(body, "captcha_answer", str, required=False))
+        outcome = yield self._store.run(_login, self._menus(), login_name, password, self._clock.seconds(), captcha)
         if isinstance(outcome, DomainError):
             log.info("login refused: %s", outcome.code)
             raise outcome
@@ -213,10 +226,42 @@ class Api(Resource):
         summary = yield self._store.run(_set_notifications, msisdn, enabled)
         return 200, summary.as_json()
 
+    @inlineCallbacks
+    def create_autopay(self, request):
+        """R20: a periodic or threshold top-up from a bank card token (never a card number)."""
+        msisdn = yield self._authenticated(request)
+        body = read_json(request)
+        kind = field(body, "kind", str)
+        token = field(body, "card_token", str)
+        amount = parse_roubles(field(body, "amount", (str, int)))
+        if kind == "periodic":
+            args = (autopay.create_periodic, Actor.handset(msisdn), token, field(body, "every", str), amount)
+        elif kind == "threshold":
+            threshold = parse_roubles(field(body, "threshold", (str, int)))
+            args = (autopay.create_threshold, Actor.handset(msisdn), token, threshold, amount)
+        else:
+            raise BadRequest("invalid_field", "kind is periodic or threshold")
+        rule = yield self._store.run(*args, self._clock.seconds())
+        return 201, autopay_json(rule)
+
+    @inlineCallbacks
+    def list_autopay(self, request):
+        msisdn = yield self._authenticated(request)
+        rules = yield self._store.run(autopay.rules, Actor.handset(msisdn))
+        return 200, [autopay_json(rule) for rule in rules]
+
     def _authenticated(self, request):
         header = (request.getHeader(b"authorization") or b"").decode("latin-1")
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
         return self._store.run(credentials.authenticate, token)
+
+
+def autopay_json(rule) -> dict:
+    return {
+        "id": rule.id, "kind": rule.kind.value, "every": rule.every.value if rule.every else None,
+        "threshold": format_roubles(rule.threshold) if rule.threshold is not None else None,
+        "amount": format_roubles(rule.amount), "card": f"…{rule.card_token[-4:]}", "status": rule.status.value,
+    }
 
 
 def _create(uow, msisdn, now, tariff, balance, roaming, locale):
@@ -232,12 +277,12 @@ def _set_notifications(uow, msisdn, enabled):
     return subscribers.summary(uow, msisdn)
 
 
-def _login(uow, menus, login_name, password, now):
+def _login(uow, menus, login_name, password, now, captcha=(None, None)):
     # A wrong password must be counted even though the login fails, so the refusal is
     # returned (and the transaction commits) instead of raised (and rolled back).
     try:
-        result = credentials.login(uow, login_name, password, now)
-    except (WrongPassword, LoginLocked) as refusal:
+        result = credentials.login(uow, login_name, password, now, captcha_id=captcha[0], captcha_answer=captcha[1])
+    except (WrongPassword, LoginLocked, CaptchaRequired) as refusal:
         return refusal
     sent = []
     if result.notify:

@@ -6,7 +6,7 @@ from core import errors as core_errors
 from core.voice import NotConnected
 from gateway.ivr.errors import InvalidDtmf, UnknownCall, UnknownVoiceNumber
 from gateway.sms.service import SmsRejected
-from gateway.ussd.errors import InvalidUssdString
+from gateway.ussd.errors import InvalidUssdString, ScreenTooLong, UnknownDialogue, UssdBusy
 
 
 class BadRequest(Exception):
@@ -21,6 +21,7 @@ class BadRequest(Exception):
 
 _STATUS: list[tuple[type[BaseException], int]] = [
     (core_errors.WrongPassword, 401),
+    (core_errors.CaptchaRequired, 428),
     (core_errors.NotAuthenticated, 401),
     (core_errors.LoginLocked, 423),
     (NotConnected, 409),
@@ -29,6 +30,9 @@ _STATUS: list[tuple[type[BaseException], int]] = [
     (core_errors.SubscriberExists, 409),
     (core_errors.DomainError, 400),
     (InvalidUssdString, 400),
+    (UssdBusy, 409),
+    (ScreenTooLong, 400),
+    (UnknownDialogue, 404),
     (InvalidDtmf, 400),
     (UnknownCall, 404),
     (UnknownVoiceNumber, 404),
@@ -46,7 +50,10 @@ def error_response(error: BaseException) -> tuple[int, dict] | None:
     for kind, status in _STATUS:
         if isinstance(error, kind):
             body = {"error": error.code, "message": getattr(error, "message", None) or str(error)}
-            if isinstance(error, core_errors.WrongPassword):
+            if isinstance(error, core_errors.WrongPassword) and error.attempts_left is not None:
                 body["attempts_left"] = error.attempts_left
+            if isinstance(error, core_errors.CaptchaRequired):
+                body["captcha"] = {"id": error.captcha_id, "prompt": error.prompt}
+                body["wrong_answer"] = error.wrong_answer
             return status, body
     return None

@@ -6,9 +6,10 @@ import logging
 from collections import OrderedDict
 from dataclasses import replace
 
-from twisted.internet.defer import Deferred, inlineCallbacks
+from twisted.internet.defer import Deferred, inlineCallbacks, succeed
 
-from core import voice
+from core import charging, voice
+from core.errors import DomainError, InsufficientFunds
 from core.numbers import is_msisdn, normalise_msisdn
 from gateway.actions import Context
 from gateway.ivr.errors import UnknownCall, UnknownVoiceNumber
@@ -47,13 +48,13 @@ class VoiceService:
     def start(self, msisdn: str, dialled: str) -> Deferred[Call]:
         """Place a call; raises voice.NotConnected for 0505 from roaming (R11)."""
         number = self.voice_number(dialled)
-        locale = yield self._store.run(voice.connect, msisdn, number)
-        call = new_call(msisdn, number)
+        locale = yield self._store.run(_connect, self._runner.offer, msisdn, number)
+        call = new_call(msisdn, number, self._clock.seconds())
         menus = self._runner.menus
         screen = yield self._runner.drive(
             engine.start(menus, menus.voice.root, locale, Channel.VOICE), self._context(msisdn, locale)
         )
-        call = self._show(call, screen)
+        call = yield self._show(call, screen)
         log.info("call %s from %s to %s answered", call.call_id, msisdn, number)
         return call
 
@@ -73,15 +74,17 @@ class VoiceService:
             assert call.cursor is not None
             ctx = self._context(call.msisdn, call.cursor.locale)
             screen = yield self._runner.drive(engine.step(menus, call.cursor, answer), ctx)
-            call = self._show(call, screen)
+            call = yield self._show(call, screen)
         return call
 
-    def hang_up(self, call_id: str) -> Call:
+    @inlineCallbacks
+    def hang_up(self, call_id: str) -> Deferred[Call]:
         call = self.get(call_id)
         if call.state is CallState.ENDED:
             return call
         log.info("call %s hung up", call_id)
-        return self._store_call(replace(call, state=CallState.ENDED, cursor=None, buffer=""))
+        ended = yield self._end(replace(call, state=CallState.ENDED, cursor=None, buffer=""))
+        return ended
 
     def get(self, call_id: str) -> Call:
         call = self.calls.get(call_id) or self._ended.get(call_id)
@@ -102,9 +105,37 @@ class VoiceService:
     def _context(self, msisdn: str, locale: str) -> Context:
         return Context(msisdn=msisdn, now=self._clock.seconds(), locale=locale, channel="voice", otp_ttl=self._otp_ttl)
 
-    def _show(self, call: Call, screen: engine.Screen) -> Call:
+    def _show(self, call: Call, screen: engine.Screen) -> Deferred[Call]:
         state = CallState.ENDED if screen.ended else CallState.ACTIVE
-        return self._store_call(replace(call, prompt=screen.text, cursor=screen.cursor, state=state, buffer=""))
+        shown = replace(call, prompt=screen.text, cursor=screen.cursor, state=state, buffer="")
+        if state is CallState.ENDED:
+            return self._end(shown)  # the menu said goodbye: the network hangs up
+        return succeed(self._store_call(shown))
+
+    @inlineCallbacks
+    def _end(self, call: Call) -> Deferred[Call]:
+        """Record the end of a call and charge it (R11: +79221110505 from roaming)."""
+        self._store_call(call)
+        seconds = max(0.0, self._clock.seconds() - call.answered_at)
+        try:
+            charged = yield self._store.run(charging.charge_call, self._runner.offer, call.msisdn, call.number,
+                                            seconds, self._clock.seconds(), ref=f"call:{call.call_id}")
+        except DomainError as error:
+            log.warning("call %s could not be charged: %s", call.call_id, error.code)
+        else:
+            if charged:
+                log.info("call %s charged %d kopecks", call.call_id, charged)
+        return call
+
+
+def _connect(uow, offer, msisdn: str, number: str) -> str:
+    """R11: 0505 from roaming does not connect; a paid call needs a minute's money."""
+    locale = voice.connect(uow, msisdn, number)
+    try:
+        charging.call_limit(uow, offer, msisdn, number)
+    except InsufficientFunds as error:
+        raise voice.NotConnected("not enough money for a minute of a roaming call") from error
+    return locale
 
 
 def call_json(call: Call) -> dict:

@@ -37,13 +37,14 @@ class Call:
     cursor: Cursor | None
     buffer: str = ""  # digits collected at an input node; may be a secret
     path: tuple[str, ...] = ()  # keys pressed, masked at secret inputs
+    answered_at: float = 0.0
 
     def __repr__(self) -> str:
         return f"Call({self.call_id}, {self.msisdn}->{self.number}, {self.state.value})"
 
 
-def new_call(msisdn: str, number: str) -> Call:
-    return Call(uuid.uuid4().hex, msisdn, number, CallState.ACTIVE, "", None)
+def new_call(msisdn: str, number: str, now: float = 0.0) -> Call:
+    return Call(uuid.uuid4().hex, msisdn, number, CallState.ACTIVE, "", None, answered_at=now)
 
 
 def check_digits(digits: object) -> str:

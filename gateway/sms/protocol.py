@@ -150,7 +150,7 @@ class SMSCProtocol(Protocol):
         return self.session.bind_accepted(account)
 
     def _submit(self, command: HandleSubmit) -> None:
-        stored = maybeDeferred(self.backend.submit, self.session.account, command.request)
+        stored = maybeDeferred(self.backend.submit, self.session.account, command.request, self.bind)
         stored.addCallbacks(
             self._submitted, self._not_submitted, callbackArgs=(command,), errbackArgs=(command,)
         )

@@ -13,7 +13,7 @@ import logging
 
 from twisted.internet.defer import Deferred, inlineCallbacks
 
-from core import messages, subscribers
+from core import charging, messages, subscribers
 from core.errors import DomainError
 from core.numbers import is_msisdn, normalise_msisdn
 from core.ports import MessageRecord
@@ -54,6 +54,7 @@ class SmsService:
         self._mobile_binds: list = []
         self._rotation = itertools.count()
         self._app_binds: dict[str, list] = {}
+        self.ussd = None  # gateway/ussd/smpp.UssdOverSmpp: submit_sm carrying ussd_service_op
         outbox.subscribe(self._deliver_to_handset)
 
     # -- handset MO ------------------------------------------------------------
@@ -70,7 +71,7 @@ class SmsService:
         to = to.strip()
         menus = self._runner.menus
         ctx = Context(msisdn=msisdn, now=self._clock.seconds(), locale="ru", channel="sms",
-                      reply_from=to, otp_ttl=self._otp_ttl)
+                      reply_from=to, otp_ttl=self._otp_ttl, offer=self._runner.offer)
         number = menus.sms.get(to)
         if number is not None:
             try:
@@ -122,6 +123,8 @@ class SmsService:
 
     def bind_closed(self, bind) -> None:
         log.info("smpp unbind %s from %s", bind.account.system_id, bind.peer)
+        if self.ussd is not None:
+            self.ussd.bind_closed(bind)
         if bind in self._mobile_binds:
             self._mobile_binds.remove(bind)
         for binds in self._app_binds.values():
@@ -129,8 +132,12 @@ class SmsService:
                 binds.remove(bind)
 
     @inlineCallbacks
-    def submit(self, account: Account, request: SubmitRequest) -> Deferred[str]:
-        """submit_sm: from a mobile account an SMS sent by a handset, from an application MT."""
+    def submit(self, account: Account, request: SubmitRequest, bind=None) -> Deferred[str]:
+        """submit_sm: from a mobile account an SMS sent by a handset, from an application MT;
+        with ussd_service_op, USSD (gateway/ussd/smpp.py)."""
+        if request.ussd_service_op is not None and self.ussd is not None:
+            message_id = yield self.ussd.submit(account, request, bind)
+            return message_id
         if account.role is Role.MOBILE:
             try:
                 msisdn = normalise_msisdn(request.source_addr)
@@ -160,6 +167,15 @@ class SmsService:
     def _owner(self, number: str) -> Account | None:
         return next((a for a in self._accounts.values() if number in a.owns), None)
 
+    owner = _owner
+
+    def app_binds(self, number: str) -> list:
+        """The receiving binds of the application owning `number`."""
+        return list(self._app_binds.get(number) or ())
+
+    def mobile_binds(self) -> list:
+        return list(self._mobile_binds)
+
     def _deliver_to_handset(self, message: MessageRecord) -> None:
         """Hand an SMS that reached a handset's inbox to a bound `mobile` ESME."""
         if not self._mobile_binds:
@@ -172,12 +188,17 @@ class SmsService:
 def _command(uow, menus: MenuSet, ctx: Context, number: SmsNumber, text: str) -> int:
     ctx.locale = subscribers.require(uow, ctx.msisdn).locale
     mo = messages.store_mo(uow, ctx.msisdn, number.number, text, ctx.now)
+    if ctx.offer is not None:  # R13: free at home, the roaming SMS rate abroad
+        charging.charge_service_sms(uow, ctx.offer, ctx.msisdn, number.number, ctx.now, ref=f"sms:{mo.id}")
     matched = commands.match(number, text)
     if matched is None:
         ctx.sent.append(messages.store_mt(uow, ctx.msisdn, number.number, fill(number.help, ctx.locale), ctx.now))
         return mo.id
     command, args = matched
-    outputs = ACTIONS[command.action].fn(uow, menus, ctx, args)
+    outputs = dict(ACTIONS[command.action].fn(uow, menus, ctx, {**args, "text": text}))
+    if "items" in outputs:  # a list in an SMS: one `code — label` line each
+        lines = [f"{value} — {label}" for value, label in outputs.pop("items")]
+        outputs["lines"] = "\n".join(lines) or fill(menus.text("list_empty"), ctx.locale)
     if command.reply is not None:
         reply = fill(command.reply, ctx.locale, outputs)
         ctx.sent.append(messages.store_mt(uow, ctx.msisdn, number.number, reply, ctx.now))

@@ -41,6 +41,7 @@ class SmscBackend(Protocol):
     def bind_closed(self, bind: Bind) -> None:
         """The bind is gone: unbind, bad stream or connection lost."""
 
-    def submit(self, account: Account, request: SubmitRequest) -> Deferred[str]:
+    def submit(self, account: Account, request: SubmitRequest, bind: Bind | None) -> Deferred[str]:
         """Store the message durably and fire with its message_id. Errback with
-        SmppError(status) to answer that status; anything else answers ESME_RSYSERR."""
+        SmppError(status) to answer that status; anything else answers ESME_RSYSERR.
+        `bind` is the connection it came on (USSD answers go back to it)."""

@@ -45,7 +45,7 @@ from gateway.sms.events import (
     Warn,
 )
 from gateway.sms.pdus import COMMANDS_BY_ID
-from gateway.sms.text import UDHI, decode_text, segments, split_udh
+from gateway.sms.text import UDHI, decode_text, encode_text, segments, split_udh
 
 MAX_SEQUENCE = 0x7FFFFFFF
 SMPP_VERSION_34 = 0x34
@@ -167,11 +167,14 @@ class SMSCSession:
         """deliver_sm PDUs for one message (one per segment) and the id that resolves them."""
         if self.state not in _CAN_RECEIVE:
             raise LocalProtocolError(S.ESME_RINVBNDSTS, f"deliver_sm on a {self.state.value} bind")
-        self._concat_ref = (self._concat_ref + 1) & 0xFF
-        try:
-            parts = segments(message.text, self._concat_ref)
-        except ValueError as e:
-            raise LocalProtocolError(S.ESME_RINVMSGLEN, str(e)) from e
+        if message.ussd_service_op is not None:  # one USSD string: never segmented
+            parts = [(0, *encode_text(message.text))]
+        else:
+            self._concat_ref = (self._concat_ref + 1) & 0xFF
+            try:
+                parts = segments(message.text, self._concat_ref)
+            except ValueError as e:
+                raise LocalProtocolError(S.ESME_RINVMSGLEN, str(e)) from e
         base = _deliver_params(message)
         each = [
             dict(
