@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from core.access import Actor, require_view
-from core.errors import InvalidInput
-from core.ledger import period_of
+from core.ledger import period_or_current
 from core.ports import UnitOfWork
-
-_PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 @dataclass(frozen=True)
@@ -49,7 +45,7 @@ def spending(uow: UnitOfWork, actor: Actor, now: float, msisdn: str | None = Non
              period: str | None = None) -> Spending:
     """The sum of the debits of a billing period (the current one by default), by cause."""
     msisdn = require_view(uow, actor, msisdn or actor.msisdn)
-    period = _period(period, now)
+    period = period_or_current(period, now)
     by_cause = tuple(uow.statements.debit_totals(msisdn, period))
     return Spending(msisdn, period, sum(total for _, total in by_cause), by_cause)
 
@@ -58,13 +54,7 @@ def detailization(uow: UnitOfWork, actor: Actor, now: float, msisdn: str | None 
                   period: str | None = None) -> tuple[Operation, ...]:
     """Every paid operation (debit entry) of a billing period, oldest first."""
     msisdn = require_view(uow, actor, msisdn or actor.msisdn)
-    entries = uow.statements.debits(msisdn, _period(period, now))
+    entries = uow.statements.debits(msisdn, period_or_current(period, now))
     return tuple(Operation(e.created_at, e.cause, -e.amount, e.detail) for e in entries)
 
 
-def _period(period: str | None, now: float) -> str:
-    if period is None:
-        return period_of(now)
-    if not isinstance(period, str) or not _PERIOD.fullmatch(period):
-        raise InvalidInput(f"a billing period is a month like 2026-11, not {period!r}")
-    return period

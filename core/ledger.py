@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import datetime
 import enum
+import re
 
-from core.errors import InsufficientFunds, InvalidAmount
+from core.errors import InsufficientFunds, InvalidAmount, InvalidInput
 from core.ports import UnitOfWork
 
 MOSCOW = datetime.timezone(datetime.timedelta(hours=3))
+_PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 MAX_ENTRY = 10**11  # kopecks (a billion roubles): keeps any sum far inside a 64-bit integer
 
 
@@ -49,6 +51,15 @@ class Cause(enum.StrEnum):
 def period_of(now: float) -> str:
     """The billing period of a moment: the calendar month in Moscow time, `2026-11`."""
     return datetime.datetime.fromtimestamp(now, MOSCOW).strftime("%Y-%m")
+
+
+def period_or_current(period: str | None, now: float) -> str:
+    """A billing period given as `2026-11`, checked, or the one `now` falls in."""
+    if period is None:
+        return period_of(now)
+    if not isinstance(period, str) or not _PERIOD.fullmatch(period):
+        raise InvalidInput(f"a billing period is a month like 2026-11, not {period!r}")
+    return period
 
 
 def balance(uow: UnitOfWork, msisdn: str) -> int:

@@ -9,7 +9,6 @@ blocking paid operations belongs to core.ledger's debits, which may call
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from core.corporate.access import (
@@ -20,11 +19,9 @@ from core.corporate.access import (
     require_view,
     visible,
 )
-from core.errors import InvalidAmount, InvalidInput, SpendingLimitExceeded
-from core.ledger import period_of
+from core.errors import InvalidAmount, SpendingLimitExceeded
+from core.ledger import period_of, period_or_current
 from core.ports import UnitOfWork
-
-_PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 @dataclass(frozen=True)
@@ -53,7 +50,7 @@ class Spending:
 
 def spending(uow: UnitOfWork, who: Viewer, now: float, *, period: str | None = None) -> Spending:
     """Per account and per number, for `period` (`2026-11`) or the current one."""
-    period = _period(period, now)
+    period = period_or_current(period, now)
     client_id, numbers = visible(uow, who)
     return Spending(client_id, period, _numbers(uow, numbers, period))
 
@@ -61,7 +58,7 @@ def spending(uow: UnitOfWork, who: Viewer, now: float, *, period: str | None = N
 def number_spending(uow: UnitOfWork, who: Viewer, msisdn: str, now: float, *,
                     period: str | None = None) -> NumberSpending:
     msisdn = require_view(uow, who, msisdn)
-    return _numbers(uow, [msisdn], _period(period, now))[0]
+    return _numbers(uow, [msisdn], period_or_current(period, now))[0]
 
 
 def set_limit(uow: UnitOfWork, admin: CorporateAdmin, msisdn: str, amount: int | None,
@@ -89,9 +86,3 @@ def _numbers(uow: UnitOfWork, numbers: list[str], period: str) -> tuple[NumberSp
     return tuple(NumberSpending(m, spent[m], uow.corporate_numbers.limit(m)) for m in numbers)
 
 
-def _period(period: str | None, now: float) -> str:
-    if period is None:
-        return period_of(now)
-    if not isinstance(period, str) or not _PERIOD.fullmatch(period):
-        raise InvalidInput(f"a billing period is a month like 2026-11, not {period!r}")
-    return period
