@@ -17,7 +17,7 @@ REQUIRED_TEXTS = (
     "error.default", "nav_back", "nav_more", "list_empty", "voice_item",
     "promised_none", "promised_status", "question_waiting", "support_fallback_answer",
     "corporate_registered_sms", "corporate.already_registered", "corporate.not_a_member",
-    "corporate.sim_blocked",
+    "corporate.sim_blocked", "ussd_timeout", "ussd_app_error",
 )
 
 CATALOGUE = Catalogue(
