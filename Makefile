@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: install run test lint clean
 
 install: $(STAMP)
+	@command -v sipp >/dev/null || (apt-get update && apt-get install -y sip-tester)  # sipp, the SIP caller of the tests
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -50,6 +50,7 @@ class Status(enum.StrEnum):
 
 
 _INTERVAL = {Every.WEEK: 7 * DAY, Every.DAYS_20: 20 * DAY}
+_MAX_PASSES = 8  # a bound for safety; two passes settle any state the rules can reach
 
 
 @dataclass(frozen=True)
@@ -156,9 +157,22 @@ def period_key(every: Every, anchor: float, now: float) -> str | None:
 def run_due(uow: UnitOfWork, catalogue: Catalogue, now: float) -> list[Run]:
     """Pay every rule that is due at `now`; safe to rerun (each period is paid once).
 
-    `catalogue` is the caller's catalogue; autopay has no catalogue rules of its own yet.
+    A top-up can repay a promised payment and so take the balance below another rule's
+    threshold; the pass repeats until nothing more is due, so a rerun right after pays
+    nothing. It ends: a promised payment is repaid once, and a rule pays once a period
+    or once a low-balance episode. `catalogue` is unused: autopay has no catalogue rules.
     """
     del catalogue
+    runs: list[Run] = []
+    for _ in range(_MAX_PASSES):
+        paid = _pay_due(uow, now)
+        if not paid:
+            break
+        runs.extend(paid)
+    return runs
+
+
+def _pay_due(uow: UnitOfWork, now: float) -> list[Run]:
     runs = []
     for rule_id in uow.autopay.active_ids():
         record = uow.autopay.get_for_update(rule_id)

@@ -19,7 +19,9 @@ from gateway.actions import CATALOGUE
 from gateway.config import Config
 from gateway.http.africastalking import AfricasTalkingApps
 from gateway.http.api import Api
+from gateway.ivr.protocol import SipProtocol
 from gateway.ivr.service import VoiceService
+from gateway.ivr.uas import UserAgentServer
 from gateway.menurunner import MenuRunner
 from gateway.outbox import Outbox
 from gateway.scheduler import Job, Scheduler
@@ -132,15 +134,21 @@ class Gateway:
         site.displayTracebacks = False
         http = self.reactor.listenTCP(self.config.http_port, site, interface=host)
         smpp = self.reactor.listenTCP(self.config.smpp_port, SMSCFactory(self.sms, self.reactor), interface=host)
-        self._ports = [http, smpp]
+        self.sip = SipProtocol(UserAgentServer(host, self.config.sip_port), self.voice,
+                               lambda media: self.reactor.listenUDP(0, media, interface=host), self.reactor)
+        sip = self.reactor.listenUDP(self.config.sip_port, self.sip, interface=host)
+        self._ports = [http, smpp, sip]
         self.scheduler.start()
         self.ready = True
-        return [Listening("http", host, http.getHost().port), Listening("smpp", host, smpp.getHost().port)]
+        return [Listening("http", host, http.getHost().port), Listening("smpp", host, smpp.getHost().port),
+                Listening("sip", host, sip.getHost().port)]
 
     def stop(self) -> Deferred:
         self.ready = False
         self.scheduler.stop()
         stopping = [d for d in (port.stopListening() for port in self._ports) if d is not None]
+        if self._ports:
+            stopping += self.sip.close()
         stopping += [self.ussd.records.settled(), self.ussd_apps.close()]
 
         def release(result):

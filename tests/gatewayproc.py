@@ -34,7 +34,7 @@ class GatewayProcess:
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         assert self.process.stdout is not None
-        while len(self.ports) < 2:
+        while len(self.ports) < 3:  # http, smpp, sip
             line = self.process.stdout.readline().decode()
             if not line:
                 self.process.wait(timeout=10)
@@ -67,6 +67,10 @@ class GatewayProcess:
     @property
     def smpp(self) -> tuple[str, int]:
         return self.ports["smpp"]
+
+    @property
+    def sip(self) -> tuple[str, int]:
+        return self.ports["sip"]
 
     def request(self, method: str, path: str, body: object = None, *, raw: bytes | None = None,
                 token: str | None = None) -> tuple[int, object]:
