@@ -382,6 +382,10 @@ class _Builder:
             for command in number.commands:
                 if actions is not None and command.action not in actions:
                     self.fail(command.line, f"sms {number.number}: unknown action {command.action!r}")
+        texts_raw = raw.get("texts") if isinstance(raw.get("texts"), Located) else Located()
+        for text_id, text in menus.texts.items():
+            for template in text.values():
+                _placeholders(template, self.fail, texts_raw.line_of(text_id))
         self.check_channels(menus, raw)
         if self.catalogue:
             for text_id in self.catalogue.required_texts:
@@ -410,7 +414,10 @@ class _Builder:
         if not required <= set(menus.texts):
             return  # reported as missing texts when a catalogue is given
         for node_id in sorted(by_channel[Channel.USSD]):
-            self.check_screens(menus, menus.nodes[node_id])
+            try:
+                self.check_screens(menus, menus.nodes[node_id])
+            except (ValueError, KeyError, IndexError):
+                continue  # a malformed template: reported by the placeholder check
         voice_actions = {menus.nodes[n].action for n in by_channel[Channel.VOICE] if menus.nodes[n].action}
         for node_id in sorted(by_channel[Channel.USSD]):
             node = menus.nodes[node_id]

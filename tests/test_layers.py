@@ -37,7 +37,7 @@ def test_menus_import_no_gateway_and_no_twisted(path):
     assert not bad, f"{path} imports {bad}"
 
 
-PURE = ("codec.py", "session.py", "events.py", "errors.py", "text.py", "pdus.py")
+PURE = ("codec.py", "session.py", "events.py", "errors.py", "text.py", "pdus.py", "receipts.py", "reassembly.py")
 
 
 @pytest.mark.parametrize("path", [p for p in files("gateway/*/*.py") if p.name in PURE], ids=str)

@@ -12,6 +12,7 @@ from core.db import money_repos as money
 from core.db import service_repos as services
 from core.db.dialogue_repos import DialogueRepository
 from core.db.models import Account, Credential, LedgerEntry, LoginToken, Message, Subscriber
+from core.db.sms_repos import ReceiptRepository
 
 
 class SubscriberRepository:
@@ -126,6 +127,7 @@ class SqlUnitOfWork:
         self.ledger = LedgerRepository(session)
         self.messages = MessageRepository(session)
         self.dialogues = DialogueRepository(session)
+        self.receipts = ReceiptRepository(session)
         self.statements = money.StatementRepository(session)
         self.promised = money.PromisedPaymentRepository(session)
         self.payment_requests = money.PaymentRequestRepository(session)

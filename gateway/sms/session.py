@@ -167,7 +167,8 @@ class SMSCSession:
         """deliver_sm PDUs for one message (one per segment) and the id that resolves them."""
         if self.state not in _CAN_RECEIVE:
             raise LocalProtocolError(S.ESME_RINVBNDSTS, f"deliver_sm on a {self.state.value} bind")
-        if message.ussd_service_op is not None:  # one USSD string: never segmented
+        if message.ussd_service_op is not None or message.esm_class & 0x3C:
+            # One USSD string or one receipt (esm_class message type bits): never segmented.
             parts = [(0, *encode_text(message.text))]
         else:
             self._concat_ref = (self._concat_ref + 1) & 0xFF
