@@ -96,7 +96,7 @@ class SmsService:
                 log.info("sms command to %s from %s refused: %s", to, msisdn, error.code)
                 ctx.sent = []
                 mo = yield self._store.run(_command_refused, menus, ctx, text, error.code)
-        elif self._owner(to) is not None:
+        elif self.owner(to) is not None:
             binds = self._app_binds.get(to) or []
             if not binds:
                 raise SmsRejected("destination_unavailable", f"the application owning {to} is not bound",
@@ -262,10 +262,9 @@ class SmsService:
 
     # -- MT to handsets ------------------------------------------------------------
 
-    def _owner(self, number: str) -> Account | None:
+    def owner(self, number: str) -> Account | None:
+        """The application account that owns a short number or service code."""
         return next((a for a in self._accounts.values() if number in a.owns), None)
-
-    owner = _owner
 
     def app_binds(self, number: str) -> list:
         """The receiving binds of the application owning `number`."""
