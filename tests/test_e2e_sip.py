@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.gatewayproc import password_in
+from gateway.ivr import rtp
+from tests.gatewayproc import GatewayProcess, password_in
 
 A = "79261234567"
 SCENARIOS = Path(__file__).resolve().parent / "sipp"
@@ -26,7 +27,8 @@ def free_udp_port() -> int:
         return probe.getsockname()[1]
 
 
-def sipp(gateway, tmp_path: Path, scenario: str, to: str = "0505", caller: str = A) -> subprocess.CompletedProcess:
+def sipp(gateway, tmp_path: Path, scenario: str, to: str = "0505", caller: str = A,
+         timeout: int = 20) -> subprocess.CompletedProcess:
     """One call by sipp from `caller` to `to`; returns the finished sipp process."""
     callers = tmp_path / "callers.csv"
     callers.write_text(f"SEQUENTIAL\n{caller};\n")
@@ -34,10 +36,10 @@ def sipp(gateway, tmp_path: Path, scenario: str, to: str = "0505", caller: str =
     command = [
         "sipp", f"{host}:{port}", "-sf", str(SCENARIOS / scenario), "-inf", str(callers),
         "-s", to, "-i", "127.0.0.1", "-p", str(free_udp_port()), "-mp", str(free_udp_port()),
-        "-m", "1", "-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err",
+        "-m", "1", "-timeout", f"{timeout}s", "-timeout_error", "-nostdin", "-trace_err",
         "-error_file", str(tmp_path / "sipp_errors.log"),
     ]
-    return subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=60, check=False)
+    return subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=timeout + 40, check=False)
 
 
 def assert_passed(result: subprocess.CompletedProcess, tmp_path: Path, gateway) -> None:
@@ -61,6 +63,9 @@ def test_r04_sip_call_key_1_by_rfc4733_sends_a_password_sms(gateway, tmp_path):
     assert_passed(result, tmp_path, gateway)
     password = password_in(gateway.inbox(A)[-1]["text"])
     assert gateway.login("9261234567", password)[0] == 200
+    status, [record, *_] = gateway.get(f"/api/v1/handsets/{A}/calls")
+    assert status == 200 and (record["transport"], record["to"], record["path"]) == ("sip", "0505", ["1"])
+    assert record["end_reason"] == "completed" and record["answered_at"] and record["ended_at"]
 
 
 def test_r11_sip_0505_from_roaming_is_480_and_the_long_number_is_charged(gateway, tmp_path):
@@ -119,3 +124,36 @@ def test_sip_unknown_number_is_404_and_unknown_caller_is_403(gateway):
     assert final.startswith(b"SIP/2.0 404 ")
     *_, final = exchange(gateway, invite_with_sdp("u2", "0505", "79990000000"), answers=3)
     assert final.startswith(b"SIP/2.0 403 ")
+
+
+def test_sip_silent_caller_hears_the_prompt_then_the_gateway_hangs_up_by_the_digit_timer(tmp_path):
+    config = tmp_path / "gateway.yaml"
+    config.write_text("voice: {first_digit_timeout: 0.5, max_timeouts: 1}\n")
+    gateway = GatewayProcess(tmp_path, "--config", str(config))
+    gateway.start()
+    try:
+        # The spoken welcome lasts some seconds; the 0.5 s wait for a key starts after it.
+        assert_passed(sipp(gateway, tmp_path, "call_silent.xml", timeout=60), tmp_path, gateway)
+        status, [record] = gateway.get(f"/api/v1/handsets/{A}/calls")
+        assert status == 200 and record["end_reason"] == "max_timeouts" and record["path"] == []
+    finally:
+        gateway.stop()
+
+
+def test_sip_prompt_arrives_as_20ms_g711_rtp_packets(gateway):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as media, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as phone:
+        media.bind(("127.0.0.1", 0))
+        media.settimeout(10)
+        phone.settimeout(10)
+        sdp = SDP.replace(b"m=audio 9 RTP/AVP 0", b"m=audio %d RTP/AVP 8 0" % media.getsockname()[1])
+        invite = invite_with_sdp("m1", "0505", A).replace(SDP, sdp).replace(
+            b"Content-Length: %d" % len(SDP), b"Content-Length: %d" % len(sdp))
+        phone.sendto(invite, gateway.sip)
+        answers = [phone.recv(65535) for _ in range(3)]
+        assert answers[-1].startswith(b"SIP/2.0 200 ") and b"a=rtpmap:8 PCMA/8000" in answers[-1]
+        packets = [rtp.parse_rtp(media.recv(2048)) for _ in range(10)]
+    assert packets[0].marker and not any(p.marker for p in packets[1:])
+    assert {p.payload_type for p in packets} == {8} and {len(p.payload) for p in packets} == {160}
+    assert [p.timestamp - packets[0].timestamp for p in packets] == [160 * n for n in range(10)]
+    assert [(p.sequence - packets[0].sequence) % 65536 for p in packets] == list(range(10))

@@ -6,6 +6,11 @@ The VoiceService answers later; the adapter reports back with `call_answered`,
 `call_failed` and `call_ended`, which return further actions. An INVITE gets 100 and 180
 at once and 200 with the SDP answer once the call is up; CANCEL before that ends it with
 487. In a confirmed dialog: ACK, BYE, INFO (keypad tones), OPTIONS; a re-INVITE gets 488.
+
+Over UDP the 200 OK may be lost, so it is sent again until its ACK arrives (RFC 3261
+§13.3.1.4): `Arm` asks the adapter for a timer, `timer_fired` sends the 200 again after
+T1, 2·T1, 4·T1 … capped at T2 apart; with no ACK after 64·T1 the call is ended with a BYE.
+A retransmitted INVITE is answered with the last response.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from gateway.ivr.sip import (
 log = logging.getLogger(__name__)
 
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"
+T1 = 0.5  # seconds: RTT estimate (RFC 3261 §17.1.1.1)
+T2 = 4.0  # the longest interval between retransmissions
 Address = tuple[str, int]
 INFO_SIGNALS = {"10": "*", "11": "#", "16": ""}
 
@@ -68,6 +75,20 @@ class PressKeys:
 class HangUp:
     key: str
     call_id: str
+    reason: str = "hung_up"  # an EndReason value
+
+
+@dataclass(frozen=True)
+class Arm:
+    """Call `timer_fired(key)` after `delay` seconds (replacing the dialog's timer)."""
+
+    key: str
+    delay: float
+
+
+@dataclass(frozen=True)
+class Disarm:
+    key: str
 
 
 @dataclass(frozen=True)
@@ -75,7 +96,7 @@ class CloseMedia:
     key: str
 
 
-Action = Send | StartCall | PressKeys | HangUp | CloseMedia
+Action = Send | StartCall | PressKeys | HangUp | CloseMedia | Arm | Disarm
 
 
 @dataclass
@@ -91,6 +112,10 @@ class Dialog:
     audio_pt: int | None = None
     local_cseq: int = 0
     last_invite_response: Response | None = None
+    acked: bool = False
+    interval: float = T1  # between sends of the 200, doubling up to T2
+    armed: float = T1  # the timer running now (the last one is cut to end at 64·T1)
+    waited: float = 0.0  # since the 200 was first sent
 
 
 # Domain errors of VoiceService.start as SIP statuses.
@@ -168,7 +193,11 @@ class UserAgentServer:
         return [trying, Send(ringing, addr), StartCall(key, msisdn, dialled)]
 
     def _on_ack(self, request: Request, addr: Address) -> list[Action]:
-        return []  # the 200 was sent once and the ACK confirms it; a non-2xx ACK ends nothing more
+        dialog = self._in_dialog(request)
+        if dialog is None or dialog.acked or request.cseq[0] != dialog.invite.cseq[0]:
+            return []  # a non-2xx ACK, a late copy, or a stranger's: nothing to do
+        dialog.acked = True
+        return [Disarm(dialog.key)]
 
     def _on_cancel(self, request: Request, addr: Address) -> list[Action]:
         dialog = self.dialogs.get(request.header("call-id") or "")
@@ -186,7 +215,8 @@ class UserAgentServer:
         if dialog is None or dialog.state is DialogState.TERMINATED:
             return [Send(self._response(request, 481, "Call/Transaction Does Not Exist"), addr)]
         dialog.state = DialogState.TERMINATED
-        actions: list[Action] = [Send(self._response(request, 200, "OK", dialog), addr), CloseMedia(dialog.key)]
+        actions: list[Action] = [Send(self._response(request, 200, "OK", dialog), addr), CloseMedia(dialog.key),
+                                 Disarm(dialog.key)]
         if dialog.call_id is not None:
             actions.append(HangUp(dialog.key, dialog.call_id))
         return actions
@@ -223,7 +253,24 @@ class UserAgentServer:
         dialog.event_pt, dialog.audio_pt = answer.event_pt, answer.audio_pt
         dialog.state = DialogState.CONFIRMED
         ok = self._final(dialog, 200, "OK", body=answer.body)
-        return [Send(ok, dialog.addr)]
+        dialog.interval, dialog.armed, dialog.waited = T1, T1, 0.0
+        return [Send(ok, dialog.addr), Arm(key, T1)]
+
+    def timer_fired(self, key: str) -> list[Action]:
+        """The 200 OK's retransmission timer: send it again, or give up on the call."""
+        dialog = self.dialogs.get(key)
+        if dialog is None or dialog.acked or dialog.state is not DialogState.CONFIRMED:
+            return []
+        dialog.waited += dialog.armed
+        if dialog.waited >= 64 * T1 or dialog.last_invite_response is None:
+            log.info("dialog %s: no ACK for the 200 OK; hanging up", key)
+            actions = self._bye(dialog)
+            if dialog.call_id is not None:
+                actions.append(HangUp(key, dialog.call_id, "no_ack"))
+            return actions
+        dialog.interval = min(2 * dialog.interval, T2)
+        dialog.armed = min(dialog.interval, 64 * T1 - dialog.waited)
+        return [Send(dialog.last_invite_response, dialog.addr), Arm(key, dialog.armed)]
 
     def call_failed(self, key: str, error: Exception) -> list[Action]:
         dialog = self.dialogs.get(key)
@@ -244,6 +291,12 @@ class UserAgentServer:
         dialog = self.dialogs.get(key or "")
         if dialog is None or dialog.state is not DialogState.CONFIRMED:
             return []
+        return self._bye(dialog)
+
+    def _bye(self, dialog: Dialog) -> list[Action]:
+        """End a confirmed dialog from our side."""
+        if dialog.call_id is not None:
+            self._by_call.pop(dialog.call_id, None)
         dialog.state = DialogState.TERMINATED
         del self.dialogs[dialog.key]  # answers to our BYE need no dialog
         dialog.local_cseq += 1
@@ -258,7 +311,7 @@ class UserAgentServer:
             ("cseq", f"{dialog.local_cseq} BYE"),
         )
         bye = Request(headers, b"", "BYE", uri_of(remote) if remote else uri_of(invite.header("from") or ""))
-        return [Send(bye, dialog.addr), CloseMedia(dialog.key)]
+        return [Send(bye, dialog.addr), CloseMedia(dialog.key), Disarm(dialog.key)]
 
     def forget(self, key: str) -> None:
         dialog = self.dialogs.pop(key, None)
