@@ -31,6 +31,7 @@ class FakeBackend:
         self.opened: list[Bind] = []
         self.closed: list[Bind] = []
         self.submits: list[tuple[Account, SubmitRequest, Deferred[str]]] = []
+        self.operations: list[tuple[str, dict, Deferred[dict]]] = []
 
     def authenticate(self, system_id: str, password: str) -> Account:
         account = self.accounts.get(system_id)
@@ -50,6 +51,11 @@ class FakeBackend:
         stored: Deferred[str] = Deferred()
         self.submits.append((account, request, stored))
         return stored
+
+    def operate(self, account: Account, command: str, params: dict) -> Deferred[dict]:
+        answered: Deferred[dict] = Deferred()
+        self.operations.append((command, params, answered))
+        return answered
 
 
 class NoDelayTransport(StringTransport):
@@ -261,3 +267,46 @@ def test_a_transmitter_bind_cannot_receive():
     failures: list[Failure] = []
     bind.deliver(Deliver("7000", "79261234567", "Hi")).addErrback(failures.append)
     assert failures[0].value.status == S.ESME_RINVBNDSTS
+
+
+def test_query_sm_is_answered_with_what_the_backend_found():
+    esme = Esme()
+    esme.bind("bind_transmitter", "app", "app")
+    seq = esme.send("query_sm", {"message_id": "42", "source_addr": "7000"})
+    [(command, params, answered)] = esme.backend.operations
+    assert command == "query_sm" and params["message_id"] == "42"
+    assert esme.received() == []
+    answered.callback({"message_id": "42", "final_date": "261125160000000+", "message_state": 2, "error_code": 0})
+    [resp] = esme.received()
+    assert (resp.command, resp.status, resp.sequence) == ("query_sm_resp", 0, seq)
+    assert resp.params["message_state"] == 2 and resp.params["final_date"] == "261125160000000+"
+
+
+def test_failed_query_sm_keeps_its_body_and_failed_cancel_sm_has_none():
+    esme = Esme()
+    esme.bind("bind_transmitter", "app", "app")
+    query = esme.send("query_sm", {"message_id": "42"})
+    cancel = esme.send("cancel_sm", {"message_id": "42"})
+    esme.backend.operations[0][2].errback(SmppError(S.ESME_RQUERYFAIL))
+    esme.backend.operations[1][2].errback(ZeroDivisionError())
+    assert esme.received() == [
+        PDU("query_sm_resp", S.ESME_RQUERYFAIL, query,
+            {"message_id": "42", "final_date": "", "message_state": 7, "error_code": 0}),
+        PDU("cancel_sm_resp", S.ESME_RSYSERR, cancel, {}),
+    ]
+
+
+def test_window_of_the_account_holds_deliver_sm_on_the_wire():
+    backend = FakeBackend()
+    backend.accounts["app"] = Account("app", "app", Role.APPLICATION, owns=("7000",), window=1)
+    esme = Esme(backend)
+    esme.bind("bind_receiver", "app", "app")
+    bind = backend.opened[0]
+    first, second = bind.deliver(Deliver("79261234567", "7000", "one")), bind.deliver(Deliver("79261234567", "7000", "two"))
+    [pdu] = esme.received()
+    assert pdu.params["short_message"] == b"one"
+    esme.send("deliver_sm_resp", {"message_id": ""}, sequence=pdu.sequence)
+    [pdu2] = esme.received()
+    assert pdu2.params["short_message"] == b"two"
+    esme.send("deliver_sm_resp", {"message_id": ""}, sequence=pdu2.sequence)
+    assert first.called and second.called

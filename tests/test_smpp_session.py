@@ -19,6 +19,7 @@ from gateway.sms.events import (
     Deliver,
     DeliveryAborted,
     DeliveryResolved,
+    HandleOperation,
     HandleSubmit,
     RegisterBind,
     Role,
@@ -156,13 +157,68 @@ def test_data_sm_is_answered_with_data_sm_resp():
     ]
 
 
-@pytest.mark.parametrize(
-    ("command", "status"),
-    [("query_sm", S.ESME_RQUERYFAIL), ("cancel_sm", S.ESME_RCANCELFAIL),
-     ("replace_sm", S.ESME_RREPLACEFAIL), ("submit_multi", S.ESME_RSUBMITFAIL)],
-)  # fmt: skip
-def test_not_yet_supported_operations_fail_politely(command, status):
-    assert sent(bound().receive_pdu(PDU(command, 0, 4, {}))) == [PDU(command + "_resp", status, 4)]
+@pytest.mark.parametrize("command", ["query_sm", "cancel_sm", "replace_sm", "submit_multi"])
+def test_transmitter_operations_go_to_the_backend_and_are_answered(command):
+    session = bound()
+    [handle] = session.receive_pdu(PDU(command, 0, 4, {"message_id": "12"}))
+    assert handle == HandleOperation(4, command, {"message_id": "12"})
+    [failed] = sent(session.operation_failed(handle, S.ESME_RQUERYFAIL))
+    assert (failed.command, failed.status, failed.sequence) == (command + "_resp", S.ESME_RQUERYFAIL, 4)
+    assert failed.params == ({"message_id": "12", "final_date": "", "message_state": 7, "error_code": 0}
+                             if command == "query_sm" else {})
+    assert sent(session.operation_succeeded(handle, {})) == [PDU(command + "_resp", 0, 4, {})]
+
+
+@pytest.mark.parametrize("command", ["query_sm", "cancel_sm", "replace_sm", "submit_multi"])
+def test_transmitter_operations_on_a_receiver_bind_get_invalid_bind_status(command):
+    session = bound(BindKind.RECEIVER)
+    assert sent(session.receive_pdu(PDU(command, 0, 4, {}))) == [PDU(command + "_resp", S.ESME_RINVBNDSTS, 4)]
+
+
+def test_udh_segment_carries_its_part_and_its_own_text():
+    udh = bytes([5, 0, 3, 0x2A, 3, 2])
+    [handle] = bound().receive_pdu(submit(short_message=udh + b"middle", esm_class=UDHI))
+    part = handle.request.part
+    assert (part.key, part.total, part.seqnum, part.payload) == (("79261234567", "000110", 0x2A), 3, 2, b"middle")
+    assert handle.request.text == "middle"
+
+
+def test_sar_segment_with_16_bit_reference_carries_its_part():
+    [handle] = bound().receive_pdu(submit(short_message=b"tail", sar_msg_ref_num=0xBEEF,
+                                          sar_total_segments=2, sar_segment_seqnum=2))
+    assert handle.request.part.key[2] == 0xBEEF and handle.request.part.seqnum == 2
+
+
+def test_whole_message_in_message_payload_has_no_part():
+    [handle] = bound().receive_pdu(submit(short_message=None, message_payload=b"x" * 300))
+    assert handle.request.part is None and handle.request.text == "x" * 300
+
+
+def test_window_holds_deliver_sm_beyond_it_until_responses_come_back():
+    session = SMSCSession("SIM")
+    session.receive_pdu(PDU("bind_transceiver", 0, 1, BIND))
+    session.bind_accepted(Account("app", "app", Role.APPLICATION, window=2))
+    first, out1 = session.deliver(Deliver("7000", "79261234567", "one"))
+    second, out2 = session.deliver(Deliver("7000", "79261234567", "two"))
+    third, out3 = session.deliver(Deliver("7000", "79261234567", "three"))
+    assert [p.sequence for p in sent(out1 + out2)] == [1, 2] and out3 == [] and session.queued == 1
+    released = session.receive_pdu(PDU("deliver_sm_resp", 0, 2, {}))
+    [pdu] = sent(released)
+    assert pdu.params["short_message"] == b"three" and pdu.sequence == 3
+    assert DeliveryResolved(second, 0) in released and session.queued == 0
+    assert session.receive_pdu(PDU("deliver_sm_resp", 0, 1, {})) == [DeliveryResolved(first, 0)]
+    assert session.receive_pdu(PDU("deliver_sm_resp", 0, 3, {})) == [DeliveryResolved(third, 0)]
+
+
+def test_window_queue_is_aborted_with_the_connection():
+    session = SMSCSession("SIM")
+    session.receive_pdu(PDU("bind_transceiver", 0, 1, BIND))
+    session.bind_accepted(Account("app", "app", Role.APPLICATION, window=1))
+    first, _ = session.deliver(Deliver("7000", "79261234567", "one"))
+    second, _ = session.deliver(Deliver("7000", "79261234567", "two"))
+    aborted = session.connection_lost("gone")
+    assert {c.delivery_id for c in aborted if isinstance(c, DeliveryAborted)} == {first, second}
+    assert session.queued == 0
 
 
 def test_malformed_request_is_answered_and_the_session_goes_on():
@@ -320,7 +376,7 @@ class SessionMachine(RuleBasedStateMachine):
         self.sequence = 0
         self.asked: list[int] = []
         self.answered: list[int] = []
-        self.pending: list[HandleSubmit] = []
+        self.pending: list[HandleSubmit | HandleOperation] = []
         self.registered = 0
         self.closed = False
 
@@ -337,7 +393,7 @@ class SessionMachine(RuleBasedStateMachine):
                     self.feed(self.session.bind_accepted(ACCOUNT))
                 else:
                     self.feed(self.session.bind_refused(S.ESME_RINVPASWD))
-            elif isinstance(command, HandleSubmit):
+            elif isinstance(command, HandleSubmit | HandleOperation):
                 self.pending.append(command)
             elif isinstance(command, RegisterBind):
                 self.registered += 1
@@ -368,7 +424,10 @@ class SessionMachine(RuleBasedStateMachine):
     @rule(ok=st.booleans())
     def backend_answers(self, ok):
         handle = self.pending.pop(0)
-        if ok:
+        if isinstance(handle, HandleOperation):
+            self.feed(self.session.operation_succeeded(handle, {}) if ok
+                      else self.session.operation_failed(handle, S.ESME_RQUERYFAIL))
+        elif ok:
             self.feed(self.session.submit_succeeded(handle, "id"))
         else:
             self.feed(self.session.submit_failed(handle, S.ESME_RSYSERR))

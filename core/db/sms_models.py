@@ -1,8 +1,8 @@
-"""SQLAlchemy model of the SMSC's own state: delivery receipts not yet taken by their ESME."""
+"""SQLAlchemy models of the SMSC's own state: submitted messages and receipts not yet taken."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Float, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Float, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.models import Base
@@ -22,3 +22,32 @@ class SmsReceipt(Base):
     message_state: Mapped[int] = mapped_column(Integer)  # SMPP message_state TLV value
     body: Mapped[str] = mapped_column(Text)  # the receipt's short_message text
     created_at: Mapped[float] = mapped_column(Float)
+
+
+class SmsSubmit(Base):
+    """One submit_sm (or segment of a long message, or destination of a submit_multi) an ESME
+    sent; its id is the message_id the SMSC answered, its state what query_sm reports."""
+
+    __tablename__ = "sms_submits"
+    __table_args__ = (
+        Index("ix_sms_submits_group", "system_id", "source_addr", "destination_addr", "ref", "routed"),
+        Index("ix_sms_submits_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    system_id: Mapped[str] = mapped_column(String(16))
+    source_addr: Mapped[str] = mapped_column(String(21))
+    destination_addr: Mapped[str] = mapped_column(String(21))
+    registered_delivery: Mapped[int] = mapped_column(Integer)
+    data_coding: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)  # this submission's octets, UDH stripped
+    text: Mapped[str] = mapped_column(Text)  # the same, decoded (a receipt repeats its start)
+    ref: Mapped[int | None] = mapped_column(Integer, nullable=True)  # long message reference
+    total: Mapped[int] = mapped_column(Integer, default=1)
+    seqnum: Mapped[int] = mapped_column(Integer, default=1)
+    routed: Mapped[bool] = mapped_column(Boolean, default=False)  # the whole text went on its way
+    state: Mapped[int] = mapped_column(Integer)  # SMPP message_state
+    error: Mapped[int] = mapped_column(Integer, default=0)
+    submitted_at: Mapped[float] = mapped_column(Float)
+    done_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    valid_until: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from gateway.sms.codec import PDU
+from gateway.sms.reassembly import Part
 
 
 class Role(enum.Enum):
@@ -39,6 +40,9 @@ class Account:
     password: str
     role: Role
     owns: tuple[str, ...] = ()
+    throughput: float | None = None  # submit_sm per second; excess answered ESME_RTHROTTLED
+    window: int = 10  # deliver_sm sent before their deliver_sm_resp; more wait in a queue
+    max_binds: int | None = None  # simultaneous binds of this system_id
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ class SubmitRequest:
     ussd_service_op: int | None
     its_session_info: int | None
     service_type: str
+    part: Part | None = None  # one segment of a long message (UDH or sar_* TLVs)
+    validity_period: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,16 @@ class HandleSubmit:
 
 
 @dataclass(frozen=True)
+class HandleOperation:
+    """query_sm, cancel_sm, replace_sm or submit_multi: ask the backend, then call
+    operation_succeeded(self, params) or operation_failed(self, status)."""
+
+    sequence: int
+    command: str
+    params: dict
+
+
+@dataclass(frozen=True)
 class DeliveryResolved:
     delivery_id: int
     status: int
@@ -145,6 +161,7 @@ Command = (
     | RegisterBind
     | UnregisterBind
     | HandleSubmit
+    | HandleOperation
     | DeliveryResolved
     | DeliveryAborted
     | Warn

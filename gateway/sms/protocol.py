@@ -21,6 +21,7 @@ from gateway.sms.events import (
     Deliver,
     DeliveryAborted,
     DeliveryResolved,
+    HandleOperation,
     HandleSubmit,
     RegisterBind,
     SendPDU,
@@ -113,6 +114,8 @@ class SMSCProtocol(Protocol):
                         self.backend.bind_closed(bind)
                 case HandleSubmit():
                     self._submit(command)
+                case HandleOperation():
+                    self._operate(command)
                 case DeliveryResolved(delivery_id=delivery_id, status=status):
                     self._deliveries.pop(delivery_id).callback(status)
                 case DeliveryAborted(delivery_id=delivery_id, reason=reason):
@@ -157,6 +160,20 @@ class SMSCProtocol(Protocol):
         stored.addErrback(
             lambda f: self.log.failure("SMPP {peer}: answering a submit", f, peer=self.peer)
         )
+
+    def _operate(self, command: HandleOperation) -> None:
+        done = maybeDeferred(self.backend.operate, self.session.account, command.command, command.params)
+
+        def failed(failure: Failure) -> None:
+            if failure.check(SmppError) and failure.value.status:
+                status = failure.value.status
+            else:
+                self.log.failure("SMPP {peer}: {command} failed", failure, peer=self.peer, command=command.command)
+                status = S.ESME_RSYSERR
+            self._run(self.session.operation_failed(command, status))
+
+        done.addCallbacks(lambda params: self._run(self.session.operation_succeeded(command, params)), failed)
+        done.addErrback(lambda f: self.log.failure("SMPP {peer}: answering an operation", f, peer=self.peer))
 
     def _submitted(self, message_id: str, command: HandleSubmit) -> None:
         self._run(self.session.submit_succeeded(command, str(message_id)))

@@ -13,8 +13,12 @@ TEXT_PREFIX = 20  # characters of the original message a receipt repeats
 class Outcome(enum.Enum):
     """How a message ended, as the receipt's stat and message_state TLV say it."""
 
+    ENROUTE = ("ENROUTE", 1)  # not final: held for a switched-off handset or a delay
     DELIVERED = ("DELIVRD", 2)
+    EXPIRED = ("EXPIRED", 3)
+    DELETED = ("DELETED", 4)  # cancel_sm
     UNDELIVERABLE = ("UNDELIV", 5)
+    REJECTED = ("REJECTD", 8)
 
     @property
     def stat(self) -> str:
@@ -26,7 +30,10 @@ class Outcome(enum.Enum):
 
 
 def wanted(registered_delivery: int, outcome: Outcome) -> bool:
-    """Bits 1-0 of registered_delivery: 1 a receipt on any final outcome, 2 on failure only."""
+    """Bits 1-0 of registered_delivery: 1 a receipt on any final outcome, 2 on failure only;
+    bit 4 (0x10) an intermediate notification (ENROUTE) as well."""
+    if outcome is Outcome.ENROUTE:
+        return bool(registered_delivery & 0x10)
     bits = registered_delivery & 0x03
     return bits == 1 or (bits == 2 and outcome is not Outcome.DELIVERED)
 

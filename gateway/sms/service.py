@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime
 import itertools
 import logging
-from collections.abc import Callable
 
-from twisted.internet.defer import Deferred, inlineCallbacks, succeed
+from twisted.internet.defer import Deferred, inlineCallbacks
 
 from core import charging, messages, subscribers
 from core.errors import DomainError
@@ -23,14 +22,30 @@ from gateway.menurunner import MenuRunner
 from gateway.outbox import Outbox
 from gateway.sms.errors import BindRefused, CommandStatus, SmppError
 from gateway.sms.events import Account, Deliver, Role, SubmitRequest
-from gateway.sms.receipts import RECEIPT_ESM_CLASS, Outcome, PendingReceipt, receipt_text, wanted
+from gateway.sms.groupcommit import GroupCommit
+from gateway.sms.operations import Operations
+from gateway.sms.receipts import RECEIPT_ESM_CLASS, Outcome, PendingReceipt
+from gateway.sms.simulation import Simulation
+from gateway.sms.submits import (
+    Released,
+    Submission,
+    add_segment,
+    claim_held_mo,
+    complete_unrouted,
+    fields_of,
+    pending_receipt,
+    release,
+    settle,
+)
+from gateway.sms.text import decode_text
+from gateway.sms.throttle import TokenBucket
+from gateway.sms.validity import validity_end
 from gateway.storework import StoreRunner
 from menus import commands
 from menus.render import fill
 from menus.schema import MenuSet, SmsNumber
 
 log = logging.getLogger(__name__)
-OutcomeHook = Callable[[int, Outcome, int], Deferred[None]]  # (message id, how it ended, error code)
 MAX_TEXT = 1530  # ten concatenated GSM 7-bit segments
 RECEIPTS_REMEMBERED = 10_000
 
@@ -47,7 +62,7 @@ class SmsRejected(DomainError):
 class SmsService:
     def __init__(
         self, runner: MenuRunner, store: StoreRunner, outbox: Outbox, clock,
-        accounts: tuple[Account, ...], otp_ttl: float,
+        accounts: tuple[Account, ...], otp_ttl: float, simulation: Simulation | None = None,
     ) -> None:
         self._runner = runner
         self._store = store
@@ -59,74 +74,88 @@ class SmsService:
         self._rotation = itertools.count()
         self._app_binds: dict[str, list] = {}
         self._receivers: dict[str, list] = {}  # system_id -> its receiving binds (for receipts)
-        # Receipts by (system_id, message_id): row ids may be reused once deleted (SQLite).
-        self._receipts_in_flight: set[tuple[str, str]] = set()
+        # Receipts by (system_id, message_id, message_state): row ids may be reused once
+        # deleted (SQLite), and one message may have an intermediate and a final receipt.
+        self._receipts_in_flight: set[tuple[str, str, int]] = set()
         # Receipts the ESME took, remembered a while: a load of the pending ones that raced
         # with their removal must not send them again.
-        self._receipts_taken: dict[tuple[str, str], None] = {}
+        self._receipts_taken: dict[tuple[str, str, int], None] = {}
         self.ussd = None  # gateway/ussd/smpp.UssdOverSmpp: submit_sm carrying ussd_service_op
+        self._buckets: dict[str, TokenBucket] = {}
+        self._group = GroupCommit(store)  # submit_sm stored together while a commit runs
+        self._bind_count: dict[str, int] = {}
+        self.operations = Operations(self, store, clock)
+        self.simulation = simulation or Simulation()
         outbox.subscribe(self._deliver_to_handset)
 
     # -- handset MO ------------------------------------------------------------
 
     @inlineCallbacks
     def send_from_handset(
-        self, msisdn: str, to: str, text: str, outcome: OutcomeHook | None = None,
+        self, msisdn: str, to: str, text: str, tracked: Submission | None = None,
     ) -> Deferred[int]:
-        """A handset sends an SMS; fires with the stored message's id. `outcome(id, Outcome,
-        error)` hears how it ended: at once when stored for a service number or a handset
-        (waited for: the receipt is durable before the id is answered), on the
-        deliver_sm_resp when it went to an application."""
-        if not isinstance(text, str) or not text.strip():
-            raise SmsRejected("invalid_text", "an SMS needs non-empty text", CommandStatus.ESME_RINVMSGLEN)
-        if len(text) > MAX_TEXT:
-            raise SmsRejected("invalid_text", f"an SMS is at most {MAX_TEXT} characters", CommandStatus.ESME_RINVMSGLEN)
-        if not isinstance(to, str) or not to.strip():
-            raise SmsRejected("invalid_destination", "`to` must be a number", CommandStatus.ESME_RINVDSTADR)
-        to = to.strip()
+        """A handset sends an SMS; fires with the stored message's id. `tracked`: the SMPP
+        submissions it answers for, recorded in the transaction that stores it (with their
+        receipts, when it ended there: stored for a service number or in a handset's inbox);
+        to an application they settle on the deliver_sm_resp."""
+        text = _checked_text(text)
+        to = self._check_destination(to)
         menus = self._runner.menus
-        heard_later = False
-        ctx = Context(msisdn=msisdn, now=self._clock.seconds(), locale="ru", channel="sms",
+        now = self._clock.seconds()
+        ctx = Context(msisdn=msisdn, now=now, locale="ru", channel="sms",
                       reply_from=to, otp_ttl=self._otp_ttl, offer=self._runner.offer)
         number = menus.sms.get(to)
         if number is not None:
             try:
-                mo = yield self._store.run(_command, menus, ctx, number, text)
+                mo = yield self._store.run(_command, menus, ctx, number, text, tracked)
             except DomainError as error:
                 log.info("sms command to %s from %s refused: %s", to, msisdn, error.code)
                 ctx.sent = []
-                mo = yield self._store.run(_command_refused, menus, ctx, text, error.code)
+                mo = yield self._store.run(_command_refused, menus, ctx, text, error.code, tracked)
         elif self.owner(to) is not None:
             binds = self._app_binds.get(to) or []
-            if not binds:
+            if not binds and tracked is None:  # a handset on the HTTP API hears it at once
                 raise SmsRejected("destination_unavailable", f"the application owning {to} is not bound",
                                   CommandStatus.ESME_RINVDSTADR)
-            mo = yield self._store.run(_store_mo, ctx, text)
+            if not binds:  # over SMPP the SMSC keeps it until the application binds
+                mo = yield self._store.run(_hold_mo, ctx, text, tracked)
+                self._send_receipts(tracked.receipts)
+                self._arm_expiry(tracked.ids, tracked.valid_until)
+                log.info("sms %s held: %s -> %s (application not bound)", mo, msisdn, to)
+                return mo
+            mo = yield self._store.run(_store_mo, ctx, text, tracked)
             delivered = binds[0].deliver(Deliver(source_addr=msisdn, destination_addr=to, text=text))
+            ids = list(tracked.ids) if tracked is not None else []
 
-            def resolved(status: int, mo: int = mo) -> None:
-                if outcome is not None:
-                    outcome(mo, Outcome.DELIVERED if status == 0 else Outcome.UNDELIVERABLE, status)
+            def resolved(status: int) -> None:
+                if ids:
+                    self._settle(ids, Outcome.DELIVERED if status == 0 else Outcome.UNDELIVERABLE, status)
 
-            def lost(failure, mo: int = mo) -> None:
+            def lost(failure) -> None:
                 log.warning("deliver_sm to %s failed: %s", to, failure.getErrorMessage())
-                if outcome is not None:
-                    outcome(mo, Outcome.UNDELIVERABLE, 0)
+                if ids:
+                    self._settle(ids, Outcome.UNDELIVERABLE, 0)
 
             delivered.addCallbacks(resolved, lost)
             delivered.addErrback(lambda f: log.error("receipt of sms %s: %s", mo, f.getTraceback()))
-            heard_later = True
-        elif is_msisdn(to):
-            ctx.reply_from = normalise_msisdn(to)
-            mo = yield self._store.run(_person_to_person, ctx, text)
         else:
-            raise SmsRejected("unknown_destination", f"no service number or subscriber {to!r}",
-                              CommandStatus.ESME_RINVDSTADR)
-        if outcome is not None and not heard_later:  # stored for the number or in the inbox
-            yield outcome(mo, Outcome.DELIVERED, 0)
+            ctx.reply_from = normalise_msisdn(to)
+            mo = yield self._store.run(_person_to_person, ctx, text, tracked)
+        if tracked is not None:
+            self._send_receipts(tracked.receipts)
         log.info("sms %s stored: %s -> %s", mo, msisdn, to)
         self._outbox.publish(ctx.sent)
         return mo
+
+    def _check_destination(self, to: object) -> str:
+        """A destination a handset may send to (service number, application, subscriber)."""
+        if not isinstance(to, str) or not to.strip():
+            raise SmsRejected("invalid_destination", "`to` must be a number", CommandStatus.ESME_RINVDSTADR)
+        to = to.strip()
+        if to in self._runner.menus.sms or self.owner(to) is not None or is_msisdn(to):
+            return to
+        raise SmsRejected("unknown_destination", f"no service number or subscriber {to!r}",
+                          CommandStatus.ESME_RINVDSTADR)
 
     def inbox(self, msisdn: str, since: int | None) -> Deferred[list[dict]]:
         return self._store.run(_inbox, msisdn, since)
@@ -139,10 +168,13 @@ class SmsService:
             raise BindRefused(CommandStatus.ESME_RINVSYSID, f"unknown system_id {system_id!r}")
         if account.password != password:
             raise BindRefused(CommandStatus.ESME_RINVPASWD, "wrong password")
+        if account.max_binds is not None and self._bind_count.get(system_id, 0) >= account.max_binds:
+            raise BindRefused(CommandStatus.ESME_RBINDFAIL, f"{system_id} has {account.max_binds} binds already")
         return account
 
     def bind_opened(self, bind) -> None:
         log.info("smpp bind %s (%s) from %s", bind.account.system_id, bind.account.role.value, bind.peer)
+        self._bind_count[bind.account.system_id] = self._bind_count.get(bind.account.system_id, 0) + 1
         if not bind.can_receive:
             return
         self._receivers.setdefault(bind.account.system_id, []).append(bind)
@@ -152,9 +184,32 @@ class SmsService:
         else:
             for number in bind.account.owns:
                 self._app_binds.setdefault(number, []).append(bind)
+            if bind.account.owns:
+                self._deliver_held_mo(bind)
+
+    def _deliver_held_mo(self, bind) -> None:
+        """MO kept while the application was not bound: claimed in one transaction (so a
+        second bind opening at the same time cannot take them too), then sent in order."""
+        claimed = self._store.run(claim_held_mo, list(bind.account.owns), self._clock.seconds())
+
+        def send(held: list[tuple[list[int], str, str, str]]) -> None:
+            for ids, source, destination, text in held:
+                delivered = bind.deliver(Deliver(source_addr=normalise_msisdn(source), destination_addr=destination,
+                                                 text=text))
+                delivered.addCallbacks(
+                    lambda status, ids=ids: self._settle(
+                        ids, Outcome.DELIVERED if status == 0 else Outcome.UNDELIVERABLE, status),
+                    lambda failure, ids=ids: self._settle(ids, Outcome.UNDELIVERABLE, 0),
+                )
+            if held:
+                log.info("%d held sms delivered to %s", len(held), bind.account.system_id)
+
+        claimed.addCallback(send)
+        claimed.addErrback(lambda f: log.error("delivering held sms to %s failed: %s", bind.peer, f.getTraceback()))
 
     def bind_closed(self, bind) -> None:
         log.info("smpp unbind %s from %s", bind.account.system_id, bind.peer)
+        self._bind_count[bind.account.system_id] -= 1
         if self.ussd is not None:
             self.ussd.bind_closed(bind)
         if bind in self._mobile_binds:
@@ -166,66 +221,174 @@ class SmsService:
             if bind in binds:
                 binds.remove(bind)
 
+    def operate(self, account: Account, command: str, params: dict) -> Deferred[dict]:
+        """query_sm, cancel_sm, replace_sm, submit_multi (see gateway/sms/operations.py)."""
+        return self.operations.operate(account, command, params)
+
     @inlineCallbacks
     def submit(self, account: Account, request: SubmitRequest, bind=None) -> Deferred[str]:
         """submit_sm: from a mobile account an SMS sent by a handset, from an application MT;
-        with ussd_service_op, USSD (gateway/ussd/smpp.py)."""
+        with ussd_service_op, USSD (gateway/ussd/smpp.py). A segment of a long message is
+        stored and answered alone; the last one routes the reassembled text."""
+        self.admit(account)
         if request.ussd_service_op is not None and self.ussd is not None:
             message_id = yield self.ussd.submit(account, request, bind)
             return message_id
+        msisdn = self._check_addresses(account, request)
+        now = self._clock.seconds()
+        part = request.part
+        payload = part.payload if part is not None else b""
+        try:
+            valid_until = validity_end(request.validity_period, now)
+        except ValueError as error:
+            raise SmppError(CommandStatus.ESME_RINVEXPIRY, str(error)) from error
+        fields = fields_of(account.system_id, request, payload, now, valid_until)
+        if account.role is Role.APPLICATION:  # held MT is found by the handset's own number
+            fields["destination_addr"] = msisdn
+        if part is None:
+            tracked = Submission(new=fields)
+            yield self._route(account, msisdn, request, request.text, tracked)
+            return str(tracked.ids[0])
+        mt_to = msisdn if account.role is Role.APPLICATION else None
+        try:
+            segment_id, whole, ids = yield self._group.run(add_segment, fields, part, mt_to)
+        except DomainError as error:
+            status = CommandStatus.ESME_RINVDSTADR if mt_to else CommandStatus.ESME_RINVSRCADR
+            raise SmppError(status, error.message) from error
+        if whole is None:
+            return str(segment_id)
+        try:
+            yield self._route(account, msisdn, request, decode_text(whole.data_coding, whole.payload),
+                              Submission(ids=ids))
+        except SmppError as error:  # the whole was refused: so is every segment
+            yield self._settle(ids, Outcome.REJECTED, error.status)
+            raise
+        return str(segment_id)
+
+    def admit(self, account: Account) -> None:
+        """Take one message from the account's throughput; ESME_RTHROTTLED when it has none."""
+        if account.throughput is None:
+            return
+        bucket = self._buckets.get(account.system_id)
+        if bucket is None:
+            bucket = self._buckets[account.system_id] = TokenBucket(account.throughput, self._clock.seconds())
+        if not bucket.take(self._clock.seconds()):
+            raise SmppError(CommandStatus.ESME_RTHROTTLED, f"{account.system_id} over {account.throughput}/s")
+
+    def _check_addresses(self, account: Account, request: SubmitRequest) -> str:
+        """The handset's MSISDN (the sender of MO, the receiver of MT); SmppError if the
+        addresses cannot be right."""
         if account.role is Role.MOBILE:
             try:
                 msisdn = normalise_msisdn(request.source_addr)
             except DomainError as error:
                 raise SmppError(CommandStatus.ESME_RINVSRCADR, error.message) from error
-            outcome = self._receipt_for(account, request)
             try:
-                message_id = yield self.send_from_handset(msisdn, request.destination_addr, request.text, outcome)
+                self._check_destination(request.destination_addr)
+            except SmsRejected as error:
+                raise SmppError(error.status, error.message) from error
+            return msisdn
+        if request.source_addr not in account.owns:
+            raise SmppError(CommandStatus.ESME_RINVSRCADR, f"{account.system_id} does not own {request.source_addr!r}")
+        try:
+            return normalise_msisdn(request.destination_addr)
+        except DomainError as error:
+            raise SmppError(CommandStatus.ESME_RINVDSTADR, error.message) from error
+
+    @inlineCallbacks
+    def _route(self, account: Account, msisdn: str, request: SubmitRequest, text: str,
+               tracked: Submission) -> Deferred[None]:
+        """Send a whole text on its way, recording the submissions it answers for."""
+        if account.role is Role.MOBILE:
+            try:
+                yield self.send_from_handset(msisdn, request.destination_addr, text, tracked)
             except SmsRejected as error:
                 raise SmppError(error.status, error.message) from error
             except DomainError as error:  # unknown handset
                 raise SmppError(CommandStatus.ESME_RINVSRCADR, error.message) from error
-            return str(message_id)
-        if request.source_addr not in account.owns:
-            raise SmppError(CommandStatus.ESME_RINVSRCADR, f"{account.system_id} does not own {request.source_addr!r}")
+            return
         try:
-            msisdn = normalise_msisdn(request.destination_addr)
-            ctx = Context(msisdn=msisdn, now=self._clock.seconds(), locale="ru", channel="sms",
-                          reply_from=request.source_addr)
-            record = yield self._store.run(_application_mt, ctx, request.text)
+            text = _checked_text(text)
+        except SmsRejected as error:
+            raise SmppError(error.status, error.message) from error
+        ctx = Context(msisdn=msisdn, now=self._clock.seconds(), locale="ru", channel="sms",
+                      reply_from=request.source_addr)
+        behaviour = self.simulation.behaviour(msisdn)
+        fail_with = self.simulation.fate(msisdn) if not behaviour.delay else None
+        try:
+            record = yield self._group.run(_application_mt, ctx, text, tracked, behaviour.delay > 0, fail_with)
         except DomainError as error:
             raise SmppError(CommandStatus.ESME_RINVDSTADR, error.message) from error
-        self._outbox.publish([record])
-        outcome = self._receipt_for(account, request)
-        if outcome is not None:  # in the handset's inbox: delivered
-            yield outcome(record.id, Outcome.DELIVERED, 0)
-        return str(record.id)
+        if record is not None:
+            self._outbox.publish([record])
+        self._send_receipts(tracked.receipts)
+        if tracked.held:
+            if behaviour.delay:
+                self._clock.callLater(behaviour.delay, self._release, None, tracked.ids, True)
+            self._arm_expiry(tracked.ids, tracked.valid_until)
+
+    # -- MT held in the SMSC: switched-off handsets, simulated delays, validity periods -----
+
+    def handset_changed(self, msisdn: str) -> Deferred[None]:
+        """A handset was switched on (or changed otherwise): deliver what waits for it."""
+        return self._release(msisdn, None, True)
+
+    @inlineCallbacks
+    def resume(self) -> Deferred[None]:
+        """After a start: route long messages whose segments were all stored before a crash
+        cut their routing short; deliver held MT whose handsets are on (a delay counts as
+        served across a restart), expire the overdue, arm the expiry of the rest."""
+        try:
+            wholes = yield self._store.run(complete_unrouted)
+        except Exception:  # noqa: BLE001 - the gateway still starts; the log says what is stuck
+            log.exception("finding unrouted long messages failed")
+            wholes = []
+        for system_id, source, destination, coding, payload, ids in wholes:
+            account = self._accounts.get(system_id)
+            if account is None:
+                continue
+            request = SubmitRequest(source, 0, 0, destination, 0, 0, "", coding, 0, 0, None, None, "")
+            try:
+                msisdn = normalise_msisdn(source if account.role is Role.MOBILE else destination)
+                yield self._route(account, msisdn, request, decode_text(coding, payload), Submission(ids=ids))
+            except (SmppError, DomainError) as error:
+                yield self._settle(ids, Outcome.REJECTED, getattr(error, "status", CommandStatus.ESME_RSYSERR))
+            log.info("long sms %s routed after a restart", ids)
+        yield self._release(None, None, True)
+
+    def _release(self, msisdn: str | None, ids: list[int] | None, force: bool) -> Deferred[None]:
+        done = self._store.run(release, msisdn, ids, self._clock.seconds(), force, self.simulation.fate)
+
+        def released(out: Released) -> None:
+            self._outbox.publish(out.records)
+            self._send_receipts(out.receipts)
+            if msisdn is None and ids is None:  # resume: the timers of a previous run are gone
+                for waiting_ids, valid_until in out.waiting:
+                    self._arm_expiry(waiting_ids, valid_until)
+
+        done.addCallback(released)
+        done.addErrback(lambda f: log.error("releasing held sms failed: %s", f.getTraceback()))
+        return done
+
+    def _arm_expiry(self, ids: list[int], valid_until: float | None) -> None:
+        if valid_until is not None:
+            delay = max(0.0, valid_until - self._clock.seconds())
+            self._clock.callLater(delay, self._release, None, ids, False)
 
     # -- delivery receipts -----------------------------------------------------------
 
-    def _receipt_for(self, account: Account, request: SubmitRequest) -> OutcomeHook | None:
-        """What to do once the message ended, when registered_delivery may want a receipt:
-        store the receipt, then send it if a bind can take it. The returned Deferred fires
-        once it is stored (never with an error); sending waits for the next reactor turn, so
-        a submit_sm_resp answered on that Deferred goes out before its receipt."""
-        if not request.registered_delivery & 0x03:
-            return None
-        submitted_at = self._clock.seconds()
+    def _settle(self, ids: list[int], outcome: Outcome, error: int) -> Deferred[None]:
+        """Record how submissions ended and send the receipts that asks for; fires once stored
+        (never with an error)."""
+        stored = self._group.run(settle, ids, outcome, error, self._clock.seconds())
+        stored.addCallback(self._send_receipts)
+        stored.addErrback(lambda f: log.error("settling sms %s failed: %s", ids, f.getTraceback()))
+        return stored
 
-        def ended(message_id: int, outcome: Outcome, error: int) -> Deferred[None]:
-            if not wanted(request.registered_delivery, outcome):
-                return succeed(None)
-            body = receipt_text(str(message_id), submitted_at, self._clock.seconds(), outcome, error, request.text)
-            stored = self._store.run(_add_receipt, account.system_id, str(message_id), request.destination_addr,
-                                     request.source_addr, outcome.message_state, body, self._clock.seconds())
-            stored.addCallback(self._send_soon)
-            stored.addErrback(lambda f: log.error("storing the receipt of %s failed: %s", message_id, f.getTraceback()))
-            return stored
-
-        return ended
-
-    def _send_soon(self, receipt: PendingReceipt) -> None:
-        self._clock.callLater(0, self._send_receipt, receipt)
+    def _send_receipts(self, receipts: list[PendingReceipt]) -> None:
+        # On the next reactor turn: a submit_sm_resp answered in this one goes out first.
+        for receipt in receipts:
+            self._clock.callLater(0, self._send_receipt, receipt)
 
     def _send_pending_receipts(self, system_id: str) -> None:
         loaded = self._store.run(_pending_receipts, system_id)
@@ -236,7 +399,7 @@ class SmsService:
         """deliver_sm (esm_class 4) to a receiving bind of the account; forgotten only once the
         ESME answered OK, else kept for its next bind."""
         binds = [b for b in self._receivers.get(receipt.system_id) or () if b.can_receive]
-        key = (receipt.system_id, receipt.message_id)
+        key = (receipt.system_id, receipt.message_id, receipt.message_state)  # ENROUTE, then final
         if not binds or key in self._receipts_in_flight or key in self._receipts_taken:
             return
         self._receipts_in_flight.add(key)
@@ -253,7 +416,7 @@ class SmsService:
             self._receipts_taken[key] = None
             if len(self._receipts_taken) > RECEIPTS_REMEMBERED:
                 del self._receipts_taken[next(iter(self._receipts_taken))]
-            return self._store.run(_remove_receipt, receipt.id)
+            return self._group.run(_remove_receipt, receipt.id)
 
         sent = binds[0].deliver(message)
         sent.addCallback(answered)
@@ -282,9 +445,24 @@ class SmsService:
         d.addErrback(lambda f: log.warning("deliver_sm of sms %s failed: %s", message.id, f.getErrorMessage()))
 
 
-def _command(uow, menus: MenuSet, ctx: Context, number: SmsNumber, text: str) -> int:
+def _checked_text(text: object) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise SmsRejected("invalid_text", "an SMS needs non-empty text", CommandStatus.ESME_RINVMSGLEN)
+    if len(text) > MAX_TEXT:
+        raise SmsRejected("invalid_text", f"an SMS is at most {MAX_TEXT} characters", CommandStatus.ESME_RINVMSGLEN)
+    return text
+
+
+def _record(uow, tracked: Submission | None, outcome: Outcome | None, now: float) -> None:
+    if tracked is not None:
+        tracked.record(uow, outcome, 0, now)
+
+
+def _command(uow, menus: MenuSet, ctx: Context, number: SmsNumber, text: str,
+             tracked: Submission | None = None) -> int:
     ctx.locale = subscribers.require(uow, ctx.msisdn).locale
     mo = messages.store_mo(uow, ctx.msisdn, number.number, text, ctx.now)
+    _record(uow, tracked, Outcome.DELIVERED, ctx.now)
     if ctx.offer is not None:  # R13: free at home, the roaming SMS rate abroad
         charging.charge_service_sms(uow, ctx.offer, ctx.msisdn, number.number, ctx.now, ref=f"sms:{mo.id}")
     matched = commands.match(number, text)
@@ -302,46 +480,59 @@ def _command(uow, menus: MenuSet, ctx: Context, number: SmsNumber, text: str) ->
     return mo.id
 
 
-def _command_refused(uow, menus: MenuSet, ctx: Context, text: str, code: str) -> int:
+def _command_refused(uow, menus: MenuSet, ctx: Context, text: str, code: str,
+                     tracked: Submission | None = None) -> int:
     ctx.locale = subscribers.require(uow, ctx.msisdn).locale
     mo = messages.store_mo(uow, ctx.msisdn, ctx.reply_from, text, ctx.now)
+    _record(uow, tracked, Outcome.DELIVERED, ctx.now)
     send_sms(uow, menus, ctx, f"error.{code}" if f"error.{code}" in menus.texts else "error.default")
     return mo.id
 
 
-def _store_mo(uow, ctx: Context, text: str) -> int:
-    subscribers.require(uow, ctx.msisdn)
-    return messages.store_mo(uow, ctx.msisdn, ctx.reply_from, text, ctx.now).id
-
-
-def _person_to_person(uow, ctx: Context, text: str) -> int:
+def _hold_mo(uow, ctx: Context, text: str, tracked: Submission) -> int:
     subscribers.require(uow, ctx.msisdn)
     mo = messages.store_mo(uow, ctx.msisdn, ctx.reply_from, text, ctx.now)
-    ctx.sent.append(messages.store_mt(uow, ctx.reply_from, ctx.msisdn, text, ctx.now))
+    tracked.hold(uow, ctx.now)
     return mo.id
 
 
-def _application_mt(uow, ctx: Context, text: str) -> MessageRecord:
-    return messages.store_mt(uow, ctx.msisdn, ctx.reply_from, text, ctx.now)
+def _store_mo(uow, ctx: Context, text: str, tracked: Submission | None = None) -> int:
+    subscribers.require(uow, ctx.msisdn)
+    mo = messages.store_mo(uow, ctx.msisdn, ctx.reply_from, text, ctx.now)
+    _record(uow, tracked, None, ctx.now)  # settles on the application's deliver_sm_resp
+    return mo.id
 
 
-def _add_receipt(uow, system_id: str, message_id: str, source_addr: str, destination_addr: str,
-                 message_state: int, body: str, now: float) -> PendingReceipt:
-    row = uow.receipts.add(system_id, message_id, source_addr, destination_addr, message_state, body, now)
-    return _pending(row)
+def _person_to_person(uow, ctx: Context, text: str, tracked: Submission | None = None) -> int:
+    subscribers.require(uow, ctx.msisdn)
+    mo = messages.store_mo(uow, ctx.msisdn, ctx.reply_from, text, ctx.now)
+    ctx.sent.append(messages.store_mt(uow, ctx.reply_from, ctx.msisdn, text, ctx.now))
+    _record(uow, tracked, Outcome.DELIVERED, ctx.now)
+    return mo.id
+
+
+def _application_mt(uow, ctx: Context, text: str, tracked: Submission, hold: bool,
+                    fail_with: int | None) -> MessageRecord | None:
+    """An application's MT: into the inbox; held while the handset is off or a delay runs;
+    UNDELIV when the simulation fails it."""
+    handset = subscribers.require(uow, ctx.msisdn)
+    if hold or not handset.switched_on:
+        tracked.hold(uow, ctx.now)
+        return None
+    if fail_with is not None:
+        tracked.record(uow, Outcome.UNDELIVERABLE, fail_with, ctx.now)
+        return None
+    record = messages.store_mt(uow, ctx.msisdn, ctx.reply_from, text, ctx.now)
+    tracked.record(uow, Outcome.DELIVERED, 0, ctx.now)
+    return record
 
 
 def _pending_receipts(uow, system_id: str) -> list[PendingReceipt]:
-    return [_pending(row) for row in uow.receipts.pending(system_id)]
+    return [pending_receipt(row) for row in uow.receipts.pending(system_id)]
 
 
 def _remove_receipt(uow, receipt_id: int) -> None:
     uow.receipts.remove(receipt_id)
-
-
-def _pending(row) -> PendingReceipt:
-    return PendingReceipt(row.id, row.system_id, row.message_id, row.source_addr, row.destination_addr,
-                          row.message_state, row.body)
 
 
 def _inbox(uow, msisdn: str, since: int | None) -> list[dict]:

@@ -45,3 +45,7 @@ class SmscBackend(Protocol):
         """Store the message durably and fire with its message_id. Errback with
         SmppError(status) to answer that status; anything else answers ESME_RSYSERR.
         `bind` is the connection it came on (USSD answers go back to it)."""
+
+    def operate(self, account: Account, command: str, params: dict) -> Deferred[dict]:
+        """query_sm, cancel_sm, replace_sm or submit_multi: fire with the response's parameters,
+        or errback with SmppError(status)."""

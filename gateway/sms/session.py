@@ -18,7 +18,10 @@
 # until the bind's answer, so pipelined PDUs see the state the bind leads to.
 # deliver() turns a Deliver into one deliver_sm per segment, each with a fresh sequence
 # number; the delivery resolves once every segment's deliver_sm_resp (or generic_nack) is
-# in, with the first non-zero status. Error responses are header-only, as SMPP 3.4 asks.
+# in, with the first non-zero status. At most `window` deliver_sm (the account's) are
+# outstanding; the rest wait in order and go out as responses come back. query_sm,
+# cancel_sm, replace_sm and submit_multi become HandleOperation for the backend. Error
+# responses are header-only, as SMPP 3.4 asks.
 
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ from gateway.sms.events import (
     Deliver,
     DeliveryAborted,
     DeliveryResolved,
+    HandleOperation,
     HandleSubmit,
     RegisterBind,
     SendPDU,
@@ -45,6 +49,7 @@ from gateway.sms.events import (
     Warn,
 )
 from gateway.sms.pdus import COMMANDS_BY_ID
+from gateway.sms.reassembly import part_of
 from gateway.sms.text import UDHI, decode_text, encode_text, segments, split_udh
 
 MAX_SEQUENCE = 0x7FFFFFFF
@@ -67,13 +72,8 @@ _BOUND_STATE = {
 }
 _CAN_SUBMIT = frozenset({State.BOUND_TX, State.BOUND_TRX})
 _CAN_RECEIVE = frozenset({State.BOUND_RX, State.BOUND_TRX})
-# Transmitter operations we decode but do not implement yet: each fails with its own status.
-_NOT_YET_SUPPORTED = {
-    "query_sm": S.ESME_RQUERYFAIL,
-    "cancel_sm": S.ESME_RCANCELFAIL,
-    "replace_sm": S.ESME_RREPLACEFAIL,
-    "submit_multi": S.ESME_RSUBMITFAIL,
-}
+DEFAULT_WINDOW = 10
+UNKNOWN_STATE = 7  # message_state of a query_sm_resp that found nothing
 
 
 class SMSCSession:
@@ -92,6 +92,8 @@ class SMSCSession:
         self._deliveries: dict[int, list[int]] = {}  # delivery id -> [segments left, status]
         self._last_delivery = 0
         self._concat_ref = 0
+        self.window = DEFAULT_WINDOW
+        self._queue: deque[tuple[int, dict]] = deque()  # (delivery id, deliver_sm params)
 
     @property
     def can_receive(self) -> bool:
@@ -137,6 +139,7 @@ class SMSCSession:
         sequence, kind, version = self._pending_bind
         self._pending_bind = None
         self.state, self.account, self.bind_kind = _BOUND_STATE[kind], account, kind
+        self.window = max(1, account.window)
         params: dict[str, object] = {"system_id": self.system_id}
         if version >= SMPP_VERSION_34:
             params["sc_interface_version"] = SMPP_VERSION_34
@@ -160,6 +163,27 @@ class SMSCSession:
         if self.state is State.CLOSED:
             return []
         return [SendPDU(PDU(handle.command + "_resp", status, handle.sequence))]
+
+    def operation_succeeded(self, handle: HandleOperation, params: dict) -> list[Command]:
+        if self.state is State.CLOSED:
+            return []
+        return [SendPDU(PDU(handle.command + "_resp", 0, handle.sequence, params))]
+
+    def operation_failed(self, handle: HandleOperation, status: int) -> list[Command]:
+        if self.state is State.CLOSED:
+            return []
+        params: dict[str, object] = {}
+        if handle.command == "query_sm":
+            # Unlike submit_sm_resp, SMPP 3.4 never says a failed query_sm_resp drops its body,
+            # and some ESME codecs (Jasmin's) cannot read one without it.
+            params = {"message_id": str(handle.params.get("message_id", "")), "final_date": "",
+                      "message_state": UNKNOWN_STATE, "error_code": 0}
+        return [SendPDU(PDU(handle.command + "_resp", status, handle.sequence, params))]
+
+    @property
+    def queued(self) -> int:
+        """deliver_sm waiting for room in the window."""
+        return len(self._queue)
 
     # -- output ---------------------------------------------------------------------
 
@@ -188,13 +212,19 @@ class SMSCSession:
         encode(PDU("deliver_sm", 0, 0, each[0]))
         self._last_delivery += 1
         delivery_id = self._last_delivery
+        self._queue.extend((delivery_id, params) for params in each)
+        self._deliveries[delivery_id] = [len(parts), 0]
+        return delivery_id, self._pump()
+
+    def _pump(self) -> list[Command]:
+        """Send queued deliver_sm while the window has room."""
         out: list[Command] = []
-        for params in each:
+        while self._queue and len(self._outstanding) < self.window:
+            delivery_id, params = self._queue.popleft()
             sequence = self._next_sequence()
             self._outstanding[sequence] = delivery_id
             out.append(SendPDU(PDU("deliver_sm", 0, sequence, params)))
-        self._deliveries[delivery_id] = [len(parts), 0]
-        return delivery_id, out
+        return out
 
     # -- handlers, by command -----------------------------------------------------
 
@@ -223,11 +253,10 @@ class SMSCSession:
     _on_data_sm = _on_submit_sm
 
     def _on_query_sm(self, pdu: PDU) -> list[Command]:
-        # query_sm, cancel_sm, replace_sm, submit_multi: not supported yet (a later issue).
-        status = _NOT_YET_SUPPORTED[pdu.command]
+        # query_sm, cancel_sm, replace_sm, submit_multi: transmitter operations the backend answers.
         if self.state not in _CAN_SUBMIT:
-            status = S.ESME_RINVBNDSTS
-        return [self._reject(pdu.command, status, pdu.sequence)]
+            return [self._reject(pdu.command, S.ESME_RINVBNDSTS, pdu.sequence)]
+        return [HandleOperation(pdu.sequence, pdu.command, dict(pdu.params))]
 
     _on_cancel_sm = _on_replace_sm = _on_submit_multi = _on_query_sm
 
@@ -304,14 +333,15 @@ class SMSCSession:
 
     def _resolve(self, sequence: int, status: int) -> list[Command]:
         delivery_id = self._outstanding.pop(sequence)
+        out = self._pump()
         entry = self._deliveries[delivery_id]
         entry[0] -= 1
         if status and not entry[1]:
             entry[1] = status
         if entry[0]:
-            return []
+            return out
         del self._deliveries[delivery_id]
-        return [DeliveryResolved(delivery_id, entry[1])]
+        return [*out, DeliveryResolved(delivery_id, entry[1])]
 
     def _shut(self, reason: str) -> list[Command]:
         out: list[Command] = []
@@ -321,6 +351,7 @@ class SMSCSession:
         out += [DeliveryAborted(d, reason) for d in self._deliveries]
         self._deliveries.clear()
         self._outstanding.clear()
+        self._queue.clear()
         self._backlog.clear()
         out.append(Close(reason))
         return out
@@ -331,13 +362,15 @@ class SMSCSession:
 
 
 def submit_request(pdu: PDU) -> SubmitRequest:
-    """The SubmitRequest of a submit_sm or data_sm: text decoded, UDH stripped."""
+    """The SubmitRequest of a submit_sm or data_sm: text decoded, UDH stripped; a segment of
+    a long message carries its Part (the service reassembles)."""
     p = pdu.params
     data = p.get("short_message") or p.get("message_payload") or b""
     esm_class = p.get("esm_class", 0)
     if esm_class & UDHI:
-        _, data = split_udh(data)  # reassembly of the segments is left to a later issue
+        _, data = split_udh(data)
     data_coding = p.get("data_coding", 0)
+    part = part_of(p)
     return SubmitRequest(
         source_addr=p.get("source_addr", ""),
         source_ton=p.get("source_addr_ton", 0),
@@ -352,6 +385,8 @@ def submit_request(pdu: PDU) -> SubmitRequest:
         ussd_service_op=p.get("ussd_service_op"),
         its_session_info=p.get("its_session_info"),
         service_type=p.get("service_type", ""),
+        part=part,
+        validity_period=str(p.get("validity_period", "") or ""),
     )
 
 
