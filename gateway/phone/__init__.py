@@ -1,0 +1,1 @@
+"""The emulated handset in a terminal: `gateway phone MSISDN`."""

@@ -1,0 +1,1 @@
+"""Scripted handset sessions: the YAML format, its runner and `gateway scenario run`."""
