@@ -8,6 +8,7 @@ import signal
 import sys
 from dataclasses import dataclass
 
+from twisted.internet import threads
 from twisted.internet.defer import Deferred, DeferredList
 from twisted.web.server import Site
 
@@ -17,20 +18,27 @@ from core.catalogue import load_catalogue
 from core.db.store import Store
 from gateway.actions import CATALOGUE
 from gateway.config import Config
+from gateway.events import EventHub
 from gateway.http.africastalking import AfricasTalkingApps
 from gateway.http.api import Api
 from gateway.ivr.protocol import SipProtocol
 from gateway.ivr.service import VoiceService
+from gateway.ivr.session import Timers
+from gateway.ivr.speech import Prompts
 from gateway.ivr.uas import UserAgentServer
 from gateway.menurunner import MenuRunner
 from gateway.outbox import Outbox
 from gateway.scheduler import Job, Scheduler
 from gateway.sms.protocol import SMSCFactory
 from gateway.sms.service import SmsService
+from gateway.sms.simulation import Simulation
 from gateway.storework import StoreRunner
+from gateway.testclock import TestClock
 from gateway.ussd.service import UssdService
 from gateway.ussd.session import Dialogues
 from gateway.ussd.smpp import UssdOverSmpp
+from gateway.web.eventsocket import HandsetEventsFactory
+from gateway.web.site import Root
 from menus.loader import lint, load
 from menus.schema import MenuSet
 
@@ -68,6 +76,9 @@ class Gateway:
     def __init__(self, config: Config, reactor) -> None:
         self.config = config
         self.reactor = reactor
+        # The services' time: the reactor, or with `test_clock` one that moves only when told.
+        self.test_clock = TestClock(reactor, reactor.seconds()) if config.test_clock else None
+        clock = self.test_clock or reactor
         self.menus: MenuSet = load(beside_checkout(config.menus), CATALOGUE)
         self.store = Store(config.db_url)
         self.runner = StoreRunner(reactor, self.store)
@@ -78,17 +89,26 @@ class Gateway:
         self.ussd = UssdService(
             menu_runner, self.runner,
             Dialogues(config.ussd_screen_timeout, config.ussd_dialogue_limit, config.ussd_app_timeout),
-            reactor, config.otp_ttl, routes=dict(config.ussd_routes),
+            clock, config.otp_ttl, routes=dict(config.ussd_routes),
         )
-        self.sms = SmsService(menu_runner, self.runner, self.outbox, reactor, config.accounts, config.otp_ttl)
+        self.sms = SmsService(menu_runner, self.runner, self.outbox, clock, config.accounts, config.otp_ttl,
+                              Simulation(config.sms_simulation))
         self.sms.ussd = UssdOverSmpp(self.ussd, self.sms)
         self.ussd.http_apps = self.ussd_apps = AfricasTalkingApps(
             reactor, config.ussd_network_code, config.ussd_app_timeout)
-        self.voice = VoiceService(menu_runner, self.runner, reactor, config.otp_ttl)
+        self.voice = VoiceService(menu_runner, self.runner, clock, config.otp_ttl, Timers(
+            config.voice_first_digit_timeout, config.voice_inter_digit_timeout, config.voice_max_digits,
+            config.voice_max_failures, config.voice_max_timeouts))
         self.api = Api(self.runner, self.ussd, self.sms, self.voice, self.outbox,
-                       lambda: self.menus, reactor, lambda: self.ready)
+                       lambda: self.menus, clock, lambda: self.ready)
+        self.api.advance_clock = self.advance_clock if self.test_clock else None
+        self.events = EventHub()  # what each handset's screen shows live (the web phone's WebSocket)
+        self.outbox.subscribe(self.events.sms_arrived)
+        self.ussd.on_screen = self.events.ussd_shown
+        self.voice.observers.append(self.events.call_changed)
+        self.api.on_account = self.events.account_changed
         self._ports: list = []
-        self.scheduler = Scheduler(reactor, self.runner, self._jobs(), config.scheduler_interval)
+        self.scheduler = Scheduler(clock, self.runner, self._jobs(), config.scheduler_interval)
 
     def _jobs(self) -> list[Job]:
         """The core's periodic work, in the order a billing day needs it."""
@@ -119,7 +139,7 @@ class Gateway:
         if not self.config.demo_subscribers:
             return
         # Demo subscribers are long-standing customers (a promised payment needs 60 days).
-        since = self.reactor.seconds() - DEMO_AGE
+        since = (self.test_clock or self.reactor).seconds() - DEMO_AGE
         with self.store.transaction() as uow:
             for msisdn, balance, locale in DEMO_SUBSCRIBERS:
                 if uow.subscribers.get(msisdn) is None:
@@ -129,19 +149,29 @@ class Gateway:
         """Open the store and every listener; returns where each listens."""
         self.prepare_store()
         self.runner.start()
+        self.sms.resume()  # MT held before a restart: delivered, expired or waiting again
         host = self.config.host
-        site = Site(self.api)
+        site = Site(Root(self.api, HandsetEventsFactory(self.events, self.ussd.locale_of, self.reactor)))
         site.displayTracebacks = False
         http = self.reactor.listenTCP(self.config.http_port, site, interface=host)
         smpp = self.reactor.listenTCP(self.config.smpp_port, SMSCFactory(self.sms, self.reactor), interface=host)
         self.sip = SipProtocol(UserAgentServer(host, self.config.sip_port), self.voice,
-                               lambda media: self.reactor.listenUDP(0, media, interface=host), self.reactor)
+                               lambda media: self.reactor.listenUDP(0, media, interface=host), self.reactor,
+                               Prompts(lambda fn, *args: threads.deferToThreadPool(
+                                   self.reactor, self.reactor.getThreadPool(), fn, *args)))
         sip = self.reactor.listenUDP(self.config.sip_port, self.sip, interface=host)
         self._ports = [http, smpp, sip]
-        self.scheduler.start()
+        if self.test_clock is None:
+            self.scheduler.start()  # with a test clock the jobs run on each advance instead
         self.ready = True
         return [Listening("http", host, http.getHost().port), Listening("smpp", host, smpp.getHost().port),
                 Listening("sip", host, sip.getHost().port)]
+
+    def advance_clock(self, seconds: float) -> Deferred:
+        """Test clock: move time on, fire the timers due, run the periodic jobs once at the new time."""
+        assert self.test_clock is not None
+        self.test_clock.advance(seconds)
+        return self.scheduler.tick().addCallback(lambda _: self.test_clock.seconds())
 
     def stop(self) -> Deferred:
         self.ready = False
@@ -149,7 +179,7 @@ class Gateway:
         stopping = [d for d in (port.stopListening() for port in self._ports) if d is not None]
         if self._ports:
             stopping += self.sip.close()
-        stopping += [self.ussd.records.settled(), self.ussd_apps.close()]
+        stopping += [self.ussd.records.settled(), self.ussd_apps.close(), self.voice.close()]
 
         def release(result):
             self.runner.stop()

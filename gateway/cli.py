@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--redis", help="Redis URL for several nodes sharing one PostgreSQL store")
     run.add_argument("--ussd-route", action="append", default=[], metavar="CODE=URL",
                      help="route a service code to an external Africa's Talking-style app")
+    run.add_argument("--test-clock", action="store_true", default=None,
+                     help="time moves only by POST /api/v1/clock/advance (scenarios, tests)")
 
     menus = commands.add_parser("menus", help="check or draw menus.yaml")
     menus_commands = menus.add_subparsers(dest="menus_command", required=True)
@@ -41,6 +43,20 @@ def main(argv: list[str] | None = None) -> int:
     upgrade.add_argument("--data-dir")
     upgrade.add_argument("--config")
 
+    scenario = commands.add_parser("scenario", help="scripted handset sessions (docs/scenarios.md)")
+    scenario_commands = scenario.add_subparsers(dest="scenario_command", required=True)
+    scenario_run = scenario_commands.add_parser(
+        "run", help="run scenario files; exit 1 on the first failed expectation, with a diff")
+    scenario_run.add_argument("files", nargs="+", metavar="FILE")
+    scenario_run.add_argument("--url", help="a running gateway (default: a fresh one per file, with a test clock)")
+    scenario_run.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                              help="a variable for ${NAME} and secret replies")
+
+    phone = commands.add_parser("phone", help="the emulated handset in a terminal")
+    phone.add_argument("msisdn")
+    phone.add_argument("--url", default="http://127.0.0.1:8080", help="the gateway (default: %(default)s)")
+    phone.add_argument("--record", metavar="FILE", help="write the session as a scenario file")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
@@ -49,6 +65,18 @@ def main(argv: list[str] | None = None) -> int:
             return run_gateway(_run_config(args))
         if args.command == "menus":
             return _menus(args)
+        if args.command == "scenario":
+            from gateway.scenario.command import parse_variables, run_files
+
+            try:
+                variables = parse_variables(args.var)
+            except ValueError as error:
+                parser.error(str(error))
+            return run_files(args.files, args.url, variables)
+        if args.command == "phone":
+            from gateway.phone.app import run_phone
+
+            return run_phone(args.msisdn, args.url, args.record)
         if args.command == "db":
             from core.db.store import Store
 
@@ -68,6 +96,7 @@ def _run_config(args):
         "db": args.db, "host": getattr(args, "host", None), "http_port": getattr(args, "http_port", None),
         "smpp_port": getattr(args, "smpp_port", None), "sip_port": getattr(args, "sip_port", None),
         "data_dir": args.data_dir, "redis": getattr(args, "redis", None),
+        "test_clock": getattr(args, "test_clock", None),
     }
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
     routes = []

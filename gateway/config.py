@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 import yaml
 
 from gateway.sms.events import Account, Role
+from gateway.sms.simulation import Behaviour
 
 DEFAULT_ACCOUNTS = (
     Account(system_id="handsets", password="handsets", role=Role.MOBILE),
@@ -36,10 +37,18 @@ class Config:
     ussd_dialogue_limit: float = 180.0
     ussd_app_timeout: float = 10.0  # an external application's time to send the next screen
     ussd_network_code: str = "25002"  # `networkCode` sent to Africa's Talking-style apps
+    # Voice-menu digit collection (PROTOCOLS.md §7.4; gateway/ivr/session.py).
+    voice_first_digit_timeout: float = 10.0
+    voice_inter_digit_timeout: float = 5.0
+    voice_max_digits: int = 20
+    voice_max_failures: int = 3
+    voice_max_timeouts: int = 3
     ussd_routes: tuple[tuple[str, str], ...] = ()
     accounts: tuple[Account, ...] = DEFAULT_ACCOUNTS
+    sms_simulation: dict = field(default_factory=dict)  # destination (`*` for any) -> Behaviour
     log_level: str = "INFO"
     demo_subscribers: bool = True
+    test_clock: bool = False  # time moves only by POST /api/v1/clock/advance (docs/api.md)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -52,7 +61,8 @@ class Config:
 _KEYS = {
     "host", "http_port", "smpp_port", "sip_port", "data_dir", "db", "redis", "menus", "catalogue",
     "scheduler_interval",
-    "otp_ttl", "ussd", "smpp", "log_level", "demo_subscribers",
+    "otp_ttl", "ussd", "smpp", "voice", "log_level", "demo_subscribers", "test_clock",
+    "simulation",
 }
 
 
@@ -74,7 +84,7 @@ def load_config(path: str | None) -> Config:
     unknown = sorted(set(raw) - _KEYS)
     if unknown:
         raise ConfigError(f"{path}: unknown keys: {', '.join(unknown)}")
-    simple = {k: raw[k] for k in _KEYS - {"ussd", "smpp"} if k in raw}
+    simple = {k: raw[k] for k in _KEYS - {"ussd", "smpp", "voice", "simulation"} if k in raw}
     config = replace(config, **simple)
     ussd = raw.get("ussd") or {}
     routes = tuple((str(code).strip("*#"), str(url)) for code, url in (ussd.get("routes") or {}).items())
@@ -86,6 +96,7 @@ def load_config(path: str | None) -> Config:
         ussd_app_timeout=float(ussd.get("app_timeout", config.ussd_app_timeout)),
         ussd_network_code=str(ussd.get("network_code", config.ussd_network_code)),
     )
+    config = _voice(config, raw.get("voice") or {}, path)
     smpp = raw.get("smpp") or {}
     if "accounts" in smpp:
         try:
@@ -94,10 +105,42 @@ def load_config(path: str | None) -> Config:
                     system_id=str(a["system_id"]), password=str(a["password"]),
                     role=Role(a.get("role", "application")),
                     owns=tuple(str(n) for n in a.get("owns", ())),
+                    throughput=float(a["throughput"]) if a.get("throughput") is not None else None,
+                    window=int(a.get("window", 10)),
+                    max_binds=int(a["max_binds"]) if a.get("max_binds") is not None else None,
                 )
                 for a in smpp["accounts"]
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ConfigError(f"{path}: smpp.accounts: each needs system_id, password, role mobile|application ({error})") from error
         config = replace(config, accounts=accounts)
-    return config
+    return _sms_simulation(config, (raw.get("simulation") or {}).get("sms") or {}, path)
+
+
+def _sms_simulation(config: Config, sms: object, path: str) -> Config:
+    """`simulation: {sms: {<msisdn or *>: {delay, failure_rate, error_code}}}`."""
+    try:
+        behaviours = {str(destination): Behaviour(**(fields or {})) for destination, fields in sms.items()}
+    except (AttributeError, TypeError, ValueError) as error:
+        raise ConfigError(f"{path}: simulation.sms: each destination takes delay, failure_rate, error_code ({error})") from error
+    return replace(config, sms_simulation=behaviours)
+
+
+_VOICE_KEYS = {"first_digit_timeout": float, "inter_digit_timeout": float, "max_digits": int,
+               "max_failures": int, "max_timeouts": int}
+
+
+def _voice(config: Config, voice: object, path: str) -> Config:
+    """The `voice:` section: digit timeouts (seconds, > 0) and limits (whole numbers, >= 1)."""
+    if not isinstance(voice, dict) or set(voice) - set(_VOICE_KEYS):
+        raise ConfigError(f"{path}: voice: a mapping of {', '.join(sorted(_VOICE_KEYS))}")
+    values = {}
+    for key, kind in _VOICE_KEYS.items():
+        if key not in voice:
+            continue
+        value = voice[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0 or (
+                kind is int and value != int(value)):
+            raise ConfigError(f"{path}: voice.{key}: a {'whole ' if kind is int else ''}number above 0")
+        values["voice_" + key] = kind(value)
+    return replace(config, **values)

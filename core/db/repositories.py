@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from core.db import corporate_repos as corporate
 from core.db import money_repos as money
 from core.db import service_repos as services
+from core.db.call_repos import CallRecordRepository
 from core.db.dialogue_repos import DialogueRepository
 from core.db.models import Account, Credential, LedgerEntry, LoginToken, Message, Subscriber
-from core.db.sms_repos import ReceiptRepository
+from core.db.sms_repos import ReceiptRepository, SubmitRepository
 
 
 class SubscriberRepository:
@@ -127,7 +128,9 @@ class SqlUnitOfWork:
         self.ledger = LedgerRepository(session)
         self.messages = MessageRepository(session)
         self.dialogues = DialogueRepository(session)
+        self.calls = CallRecordRepository(session)
         self.receipts = ReceiptRepository(session)
+        self.submits = SubmitRepository(session)
         self.statements = money.StatementRepository(session)
         self.promised = money.PromisedPaymentRepository(session)
         self.payment_requests = money.PaymentRequestRepository(session)

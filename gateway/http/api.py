@@ -23,8 +23,12 @@ from gateway.http.ussdapi import RawBody, UssdApi
 from gateway.ivr.service import VoiceService, call_json
 from gateway.outbox import Outbox
 from gateway.sms.service import SmsService
+from gateway.sms.simulation import Behaviour
 from gateway.storework import StoreRunner
+from gateway.testclock import InvalidAdvance, check_advance
+from gateway.ussd.records import iso_time
 from gateway.ussd.service import UssdService
+from gateway.web.texts import TextsApi
 from menus.render import fill
 
 log = logging.getLogger(__name__)
@@ -47,6 +51,8 @@ class Api(Resource):
         self._menus = menus
         self._clock = clock
         self._ready = ready
+        self.on_account: Callable[[dict], None] = lambda summary: None  # handset changes, live (gateway/events.py)
+        self.advance_clock: Callable[[float], object] | None = None  # set when the gateway runs a test clock
         p = r"/api/v1"
         n = r"(?P<msisdn>[^/]+)"
         self._routes: list[tuple[bytes, re.Pattern, Handler]] = [
@@ -58,7 +64,11 @@ class Api(Resource):
             (b"DELETE", re.compile(p + r"/handsets/" + n + r"/ussd"), self.ussd_cancel),
             (b"POST", re.compile(p + r"/handsets/" + n + r"/sms"), self.send_sms),
             (b"GET", re.compile(p + r"/handsets/" + n + r"/inbox"), self.inbox),
+            (b"GET", re.compile(p + r"/simulation/sms"), self.get_sms_simulation),
+            (b"PUT", re.compile(p + r"/simulation/sms"), self.put_sms_simulation),
+            (b"DELETE", re.compile(p + r"/simulation/sms/(?P<destination>[^/]+)"), self.delete_sms_simulation),
             (b"POST", re.compile(p + r"/handsets/" + n + r"/calls"), self.start_call),
+            (b"GET", re.compile(p + r"/handsets/" + n + r"/calls"), self.list_calls),
             (b"GET", re.compile(p + r"/calls/(?P<call_id>[^/]+)"), self.get_call),
             (b"POST", re.compile(p + r"/calls/(?P<call_id>[^/]+)/dtmf"), self.dtmf),
             (b"DELETE", re.compile(p + r"/calls/(?P<call_id>[^/]+)"), self.hang_up),
@@ -67,9 +77,12 @@ class Api(Resource):
             (b"PATCH", re.compile(p + r"/account/settings"), self.account_settings),
             (b"POST", re.compile(p + r"/account/autopay"), self.create_autopay),
             (b"GET", re.compile(p + r"/account/autopay"), self.list_autopay),
+            (b"GET", re.compile(p + r"/clock"), self.get_clock),
+            (b"POST", re.compile(p + r"/clock/advance"), self.clock_advance),
         ]
         self.ussd_api = UssdApi(ussd)  # screen, push, dialogue records, /ussd/africastalking
         self._routes += self.ussd_api.routes(p, n)
+        self._routes += TextsApi(menus).routes(p)  # the web phone's labels from menus.yaml
 
     def render(self, request):
         path = request.path.decode("utf-8", "replace").rstrip("/") or "/"
@@ -141,7 +154,31 @@ class Api(Resource):
         summary = yield self._store.run(
             _set_handset, normalise_msisdn(msisdn), roaming, switched_on
         )
+        self.on_account(summary.as_json())
+        if switched_on:  # MT the SMSC held while it was off
+            yield self._sms.handset_changed(normalise_msisdn(msisdn))
         return 200, summary.as_json()
+
+    def get_sms_simulation(self, request):
+        return 200, self._sms.simulation.as_json()
+
+    def put_sms_simulation(self, request):
+        body = read_json(request)
+        destination = field(body, "destination", str)
+        try:
+            behaviour = Behaviour(delay=field(body, "delay", (int, float), required=False, default=0.0),
+                                  failure_rate=field(body, "failure_rate", (int, float), required=False, default=0.0),
+                                  error_code=field(body, "error_code", int, required=False, default=0))
+        except ValueError as error:
+            raise BadRequest("invalid_field", str(error)) from error
+        self._sms.simulation.set(destination if destination == "*" else normalise_msisdn(destination), behaviour)
+        return 200, self._sms.simulation.as_json()
+
+    def delete_sms_simulation(self, request, destination):
+        key = destination if destination == "*" else normalise_msisdn(destination)
+        if not self._sms.simulation.clear(key):
+            raise BadRequest("not_found", f"no simulation for {destination!r}", 404)
+        return 204, None
 
     @inlineCallbacks
     def ussd_input(self, request, msisdn):
@@ -178,8 +215,18 @@ class Api(Resource):
         call = yield self._voice.start(normalise_msisdn(msisdn), field(body, "to", str))
         return 201, call_json(call)
 
+    @inlineCallbacks
     def get_call(self, request, call_id):
-        return 200, call_json(self._voice.get(call_id))
+        call = yield self._voice.record(call_id)
+        return 200, call
+
+    @inlineCallbacks
+    def list_calls(self, request, msisdn):
+        raw = request.args.get(b"limit", [b"20"])[0]
+        if not raw.isdigit() or not 1 <= int(raw) <= 100:
+            raise BadRequest("invalid_field", "limit is a number from 1 to 100")
+        calls = yield self._voice.records(normalise_msisdn(msisdn), int(raw))
+        return 200, calls
 
     @inlineCallbacks
     def dtmf(self, request, call_id):
@@ -249,6 +296,25 @@ class Api(Resource):
         msisdn = yield self._authenticated(request)
         rules = yield self._store.run(autopay.rules, Actor.handset(msisdn))
         return 200, [autopay_json(rule) for rule in rules]
+
+    def get_clock(self, request):
+        now = self._clock.seconds()
+        return 200, {"now": iso_time(now), "seconds": now, "test_clock": self.advance_clock is not None}
+
+    @inlineCallbacks
+    def clock_advance(self, request):
+        """Test clock only: move time on by `seconds`, fire the timers due, run the periodic jobs."""
+        if self.advance_clock is None:
+            raise BadRequest("no_test_clock", "the gateway runs on real time; start it with --test-clock", 404)
+        body = read_json(request)
+        if "seconds" not in body:
+            raise BadRequest("missing_field", "missing field 'seconds'")
+        try:
+            seconds = check_advance(body["seconds"])
+        except InvalidAdvance as error:
+            raise BadRequest("invalid_field", str(error)) from error
+        now = yield self.advance_clock(seconds)
+        return 200, {"now": iso_time(now), "seconds": now, "test_clock": True}
 
     def _authenticated(self, request):
         header = (request.getHeader(b"authorization") or b"").decode("latin-1")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Protocol
 
 from twisted.internet.defer import Deferred, inlineCallbacks, succeed
@@ -96,6 +97,7 @@ class UssdService:
         self._inflight: dict[str, Deferred] = {}  # session id -> a request to an HTTP app
         self._timers: dict[str, object] = {}  # session id -> its IDelayedCall
         self._unread: OrderedDict[str, UssdReply] = OrderedDict()
+        self.on_screen: Callable[[UssdReply], None] = lambda reply: None  # unasked screens, live (gateway/events.py)
 
     # -- the handset side ---------------------------------------------------------------
 
@@ -220,6 +222,7 @@ class UssdService:
         if kind is PushType.NOTIFY:
             d.record(now, "notify", text)
             reply = self._reply(d, text, END)
+            self.on_screen(reply)
             self._attach(d, self.smpp.offer(d, reply, True) if self.smpp else None)
             self._keep_unread(reply)
             self._finish(d, now, Outcome.COMPLETED)
@@ -227,6 +230,7 @@ class UssdService:
         d.record(now, "push", text)
         self.dialogues.shown(d, text, now)
         reply = self._reply(d, text, CONTINUE)
+        self.on_screen(reply)
         self._attach(d, self.smpp.offer(d, reply, False) if self.smpp else None)
         self._arm(d)
         return reply
@@ -401,6 +405,7 @@ class UssdService:
             waiting.callback(ScreenOut(text, END, outcome=outcome, closed=True, released=released))
         elif notify_terminal and not released:
             reply = self._reply(d, text, END)
+            self.on_screen(reply)
             if d.terminal is not None:
                 d.terminal.show(reply)
             elif text:
