@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from twisted.internet.defer import Deferred, inlineCallbacks
 
 from core.catalogue import Catalogue as Offer
+from core.corporate.login import REFUSALS as COMMITTED_REFUSALS
 from core.errors import DomainError
-from gateway.actions import ACTIONS, Context
+from gateway.actions import Context, perform
 from gateway.outbox import Outbox
 from gateway.storework import StoreRunner
 from menus import engine
@@ -46,6 +48,9 @@ class MenuRunner:
             ctx.sent = []
             try:
                 outputs = yield self._store.run(_run_action, menus, ctx, act.action, dict(act.args))
+                if isinstance(outputs, Refused):
+                    self._outbox.publish(ctx.sent)
+                    raise outputs.error
             except DomainError as error:
                 log.info("action %s refused for %s: %s", act.action, ctx.msisdn, error.code)
                 outcome = engine.failed(menus, act, error.code)
@@ -63,10 +68,22 @@ class MenuRunner:
 
         def published(outputs):
             self._outbox.publish(ctx.sent)
+            if isinstance(outputs, Refused):
+                raise outputs.error
             return outputs
 
         return d.addCallback(published)
 
 
-def _run_action(uow, menus: MenuSet, ctx: Context, name: str, args: dict) -> dict:
-    return dict(ACTIONS[name].fn(uow, menus, ctx, args))
+@dataclass(frozen=True)
+class Refused:
+    """A refusal whose changes must stay (a failure count): the transaction commits it."""
+
+    error: DomainError
+
+
+def _run_action(uow, menus: MenuSet, ctx: Context, name: str, args: dict) -> dict | Refused:
+    try:
+        return perform(uow, menus, ctx, name, args)
+    except COMMITTED_REFUSALS as refusal:
+        return Refused(refusal)

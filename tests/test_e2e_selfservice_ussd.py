@@ -150,7 +150,7 @@ def test_r20_autopay_rules_are_listed_and_paused(gateway):
     status, rule = gateway.post("/api/v1/account/autopay", {"kind": "periodic", "every": "month", "amount": "200",
                                                              "card_token": "tok_demo_4242"}, token=token)
     assert status == 201 and rule["status"] == "active" and "4242" in rule["card"]
-    listed = walk(gateway, A, "5", "7")
+    listed = walk(gateway, A, "5", "7", "1")
     assert listed["text"].startswith("Автоплатежи:\n1 200 каждый месяц, активен")
     gateway.ussd(A, "1")
     assert gateway.ussd(A, "1")["text"] == "Автоплатёж приостановлен."

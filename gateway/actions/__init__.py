@@ -6,8 +6,8 @@ SMS it sends in `ctx.sent`, so they can be delivered once committed. The modules
 beside this one register the actions by area.
 """
 
-from gateway.actions import account, corporate, money, services  # noqa: F401 - they register
-from gateway.actions.base import ACTIONS, Action, Context, login_time, send_sms
+from gateway.actions import access, account, corporate, corporate_admin, money, services  # noqa: F401 - they register
+from gateway.actions.base import ACTIONS, Action, Context, login_time, perform, send_sms
 from menus.loader import Catalogue
 
 # Texts the code itself uses, beyond the nodes' own.
@@ -25,4 +25,4 @@ CATALOGUE = Catalogue(
     required_texts=REQUIRED_TEXTS,
 )
 
-__all__ = ["ACTIONS", "CATALOGUE", "REQUIRED_TEXTS", "Action", "Context", "login_time", "send_sms"]
+__all__ = ["ACTIONS", "CATALOGUE", "REQUIRED_TEXTS", "Action", "Context", "login_time", "perform", "send_sms"]

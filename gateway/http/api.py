@@ -17,6 +17,7 @@ from core.errors import CaptchaRequired, DomainError, LoginLocked, WrongPassword
 from core.money import format_roubles, parse_roubles
 from core.numbers import normalise_msisdn
 from gateway.actions import login_time
+from gateway.http.corporateapi import CorporateApi
 from gateway.http.errors import BadRequest, error_response
 from gateway.http.jsonio import field, read_json, write_json
 from gateway.http.ussdapi import RawBody, UssdApi
@@ -70,6 +71,7 @@ class Api(Resource):
         ]
         self.ussd_api = UssdApi(ussd)  # screen, push, dialogue records, /ussd/africastalking
         self._routes += self.ussd_api.routes(p, n)
+        self._routes += CorporateApi(store, clock).routes(p)
 
     def render(self, request):
         path = request.path.decode("utf-8", "replace").rstrip("/") or "/"
@@ -123,7 +125,9 @@ class Api(Resource):
         balance = parse_roubles(field(body, "balance", (str, int), required=False, default="0"))
         roaming = field(body, "roaming", bool, required=False, default=False)
         locale = field(body, "locale", str, required=False, default="ru")
-        summary = yield self._store.run(_create, msisdn, self._clock.seconds(), tariff, balance, roaming, locale)
+        account_of = field(body, "account_of", str, required=False)  # join that number's account (R28)
+        summary = yield self._store.run(_create, msisdn, self._clock.seconds(), tariff, balance, roaming, locale,
+                                        account_of)
         return 201, summary.as_json()
 
     @inlineCallbacks
@@ -264,8 +268,10 @@ def autopay_json(rule) -> dict:
     }
 
 
-def _create(uow, msisdn, now, tariff, balance, roaming, locale):
-    return subscribers.create(uow, msisdn, now, tariff=tariff, balance=balance, roaming=roaming, locale=locale)
+def _create(uow, msisdn, now, tariff, balance, roaming, locale, account_of=None):
+    account_id = subscribers.require(uow, account_of).account_id if account_of is not None else None
+    return subscribers.create(uow, msisdn, now, tariff=tariff, balance=balance, roaming=roaming, locale=locale,
+                              account_id=account_id)
 
 
 def _set_handset(uow, msisdn, roaming, switched_on):
