@@ -3,6 +3,7 @@ operator's office would: the client over the API, registration by SMS to 000511 
 
 from __future__ import annotations
 
+import json
 import re
 
 A, B, C = "79261110001", "79261110002", "79261110003"  # the group of "Romashka"
@@ -58,6 +59,8 @@ def test_r31_the_cp_login_takes_only_the_permanent_password_of_its_own_number(ga
     gateway.ussd(B, "*105*9*2#")  # B's own CP_ login was never registered
     assert gateway.ussd(B, password)["text"] == "Корпоративный кабинет не зарегистрирован: SMS на 000511."
     assert password not in gateway.log()
+    records = json.dumps(gateway.get(f"/api/v1/handsets/{A}/dialogues")[1], ensure_ascii=False)
+    assert "Вход CP_9261110001" in records and password not in records  # a secret input is masked
 
 
 def test_r32_two_wrong_passwords_need_a_captcha_and_the_secret_question_resets(gateway):
