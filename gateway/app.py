@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import sys
 from dataclasses import dataclass
 
 from twisted.internet.defer import Deferred, DeferredList
@@ -15,6 +14,7 @@ from core import autopay, options, promised, subscribers, support, tariffs
 from core.catalogue import Catalogue as Offer
 from core.catalogue import load_catalogue
 from core.db.store import Store
+from gateway import logsetup
 from gateway.actions import CATALOGUE
 from gateway.config import Config
 from gateway.http.africastalking import AfricasTalkingApps
@@ -164,10 +164,7 @@ def run(config: Config) -> int:
     from twisted.internet import reactor
     from twisted.logger import STDLibLogObserver, globalLogBeginner
 
-    logging.basicConfig(
-        stream=sys.stderr, level=config.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logsetup.configure(config.log_format, config.log_level)
     globalLogBeginner.beginLoggingTo([STDLibLogObserver()], redirectStandardIO=False)
     gateway = Gateway(config, reactor)
     for listening in gateway.start():

@@ -39,6 +39,7 @@ class Config:
     ussd_routes: tuple[tuple[str, str], ...] = ()
     accounts: tuple[Account, ...] = DEFAULT_ACCOUNTS
     log_level: str = "INFO"
+    log_format: str = "console"  # or json (gateway/logsetup.py)
     demo_subscribers: bool = True
     extra: dict = field(default_factory=dict)
 
@@ -52,7 +53,7 @@ class Config:
 _KEYS = {
     "host", "http_port", "smpp_port", "sip_port", "data_dir", "db", "redis", "menus", "catalogue",
     "scheduler_interval",
-    "otp_ttl", "ussd", "smpp", "log_level", "demo_subscribers",
+    "otp_ttl", "ussd", "smpp", "log_level", "log_format", "demo_subscribers",
 }
 
 
@@ -75,6 +76,8 @@ def load_config(path: str | None) -> Config:
     if unknown:
         raise ConfigError(f"{path}: unknown keys: {', '.join(unknown)}")
     simple = {k: raw[k] for k in _KEYS - {"ussd", "smpp"} if k in raw}
+    if simple.get("log_format", "console") not in ("console", "json"):
+        raise ConfigError(f"{path}: log_format is console or json")
     config = replace(config, **simple)
     ussd = raw.get("ussd") or {}
     routes = tuple((str(code).strip("*#"), str(url)) for code, url in (ussd.get("routes") or {}).items())
