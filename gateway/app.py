@@ -23,6 +23,7 @@ from gateway.ivr.protocol import SipProtocol
 from gateway.ivr.service import VoiceService
 from gateway.ivr.uas import UserAgentServer
 from gateway.menurunner import MenuRunner
+from gateway.metrics import Metrics
 from gateway.outbox import Outbox
 from gateway.scheduler import Job, Scheduler
 from gateway.sms.protocol import SMSCFactory
@@ -70,11 +71,12 @@ class Gateway:
         self.reactor = reactor
         self.menus: MenuSet = load(beside_checkout(config.menus), CATALOGUE)
         self.store = Store(config.db_url)
-        self.runner = StoreRunner(reactor, self.store)
+        self.metrics = Metrics()
+        self.runner = StoreRunner(reactor, self.store, self.metrics)
         self.outbox = Outbox()
         self.ready = False
         self.offer: Offer = load_catalogue(beside_checkout(config.catalogue))
-        menu_runner = MenuRunner(lambda: self.menus, self.runner, self.outbox, lambda: self.offer)
+        menu_runner = MenuRunner(lambda: self.menus, self.runner, self.outbox, lambda: self.offer, self.metrics)
         self.ussd = UssdService(
             menu_runner, self.runner,
             Dialogues(config.ussd_screen_timeout, config.ussd_dialogue_limit, config.ussd_app_timeout),
@@ -86,9 +88,17 @@ class Gateway:
             reactor, config.ussd_network_code, config.ussd_app_timeout)
         self.voice = VoiceService(menu_runner, self.runner, reactor, config.otp_ttl)
         self.api = Api(self.runner, self.ussd, self.sms, self.voice, self.outbox,
-                       lambda: self.menus, reactor, lambda: self.ready)
+                       lambda: self.menus, reactor, lambda: self.ready, self.metrics)
         self._ports: list = []
+        self._gauges()
         self.scheduler = Scheduler(reactor, self.runner, self._jobs(), config.scheduler_interval)
+
+    def _gauges(self) -> None:
+        """Live state read at each scrape of /metrics."""
+        gauge = self.metrics.gauge
+        gauge("gateway_store_queue_depth", "Store transactions waiting for a store thread", lambda: self.runner.queued)
+        gauge("gateway_ussd_open_dialogues", "USSD dialogues open now", lambda: len(self.ussd.dialogues))
+        gauge("gateway_voice_active_calls", "Voice-menu calls in progress", lambda: len(self.voice.calls))
 
     def _jobs(self) -> list[Job]:
         """The core's periodic work, in the order a billing day needs it."""

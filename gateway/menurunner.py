@@ -12,6 +12,7 @@ from core.catalogue import Catalogue as Offer
 from core.corporate.login import REFUSALS as COMMITTED_REFUSALS
 from core.errors import DomainError
 from gateway.actions import Context, perform
+from gateway.metrics import Metrics
 from gateway.outbox import Outbox
 from gateway.storework import StoreRunner
 from menus import engine
@@ -24,7 +25,8 @@ class MenuRunner:
     """Turns engine outcomes into screens, running actions against the store."""
 
     def __init__(self, menus: Callable[[], MenuSet], store: StoreRunner, outbox: Outbox,
-                 offer: Callable[[], Offer | None] = lambda: None) -> None:
+                 offer: Callable[[], Offer | None] = lambda: None, metrics: Metrics | None = None) -> None:
+        self._metrics = metrics
         self._menus = menus
         self._store = store
         self._outbox = outbox
@@ -53,12 +55,18 @@ class MenuRunner:
                     raise outputs.error
             except DomainError as error:
                 log.info("action %s refused for %s: %s", act.action, ctx.msisdn, error.code)
+                self._count(act.action, ctx, "refused")
                 outcome = engine.failed(menus, act, error.code)
             else:
                 log.info("action %s done for %s via %s", act.action, ctx.msisdn, ctx.channel)
+                self._count(act.action, ctx, "done")
                 self._outbox.publish(ctx.sent)
                 outcome = engine.resume(menus, act, outputs)
         return outcome
+
+    def _count(self, action: str, ctx: Context, outcome: str) -> None:
+        if self._metrics is not None:
+            self._metrics.actions.labels(action, ctx.channel, outcome).inc()
 
     def run_action(self, name: str, ctx: Context, args: dict | None = None) -> Deferred[dict]:
         """Run one action outside a dialogue (an SMS command); publishes its SMS."""
