@@ -7,9 +7,13 @@ STAMP := $(VENV)/.installed
 .PHONY: install run test lint clean scenarios
 
 install: $(STAMP)
-	@command -v sipp >/dev/null || (apt-get update && apt-get install -y sip-tester)  # sipp, the SIP caller of the tests
-	@command -v espeak-ng >/dev/null || (apt-get update && apt-get install -y espeak-ng)  # speaks the voice-menu prompts over SIP
-	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)  # the web phone's browser tests (never `playwright install`)
+	@# Debian packages the tests drive: sipp (the SIP caller), espeak-ng (spoken prompts),
+	@# chromium (the web phone's browser tests; never `playwright install`).
+	@missing=""; \
+	command -v sipp >/dev/null || missing="$$missing sip-tester"; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then apt-get update && apt-get install -y $$missing; fi
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

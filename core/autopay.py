@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from core import payments
 from core.access import Actor, require_change, require_view
 from core.catalogue import Catalogue
-from core.errors import InvalidAutopayRule, InvalidCardToken, UnknownAutopayRule
+from core.errors import InvalidAutopayRule, InvalidCardToken, NoLinkedCard, UnknownAutopayRule
 from core.ledger import MOSCOW, Cause, has_ref
 from core.ports import AutopayRuleRecord, UnitOfWork
 
@@ -104,6 +104,16 @@ def create_threshold(uow: UnitOfWork, actor: Actor, card_token: str, threshold: 
         raise InvalidAutopayRule(f"the threshold is 0.01 to {payments.MAX_PAYMENT // 100} roubles")
     payments.check_amount(amount)
     return _view(uow.autopay.add(msisdn, token, Kind.THRESHOLD, None, now, threshold, amount, now))
+
+
+def linked_card(uow: UnitOfWork, actor: Actor, msisdn: str | None = None) -> str:
+    """The card of the number's latest rule. A handset cannot type a card token, so a rule
+    made from USSD reuses the card the personal account linked; NoLinkedCard without one."""
+    msisdn = require_view(uow, actor, msisdn or actor.msisdn)
+    records = list(uow.autopay.of(msisdn))
+    if not records:
+        raise NoLinkedCard("no bank card is linked to this number: link one in the personal account")
+    return max(records, key=lambda record: record.id).card_token
 
 
 def rules(uow: UnitOfWork, actor: Actor, msisdn: str | None = None) -> list[Rule]:

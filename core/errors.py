@@ -247,3 +247,7 @@ class UnknownAutopayRule(DomainError):
 
 class InvalidAutopayRule(DomainError):
     code = "invalid_autopay_rule"
+
+
+class NoLinkedCard(DomainError):
+    code = "no_linked_card"

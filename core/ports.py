@@ -15,6 +15,7 @@ class SubscriberRecord(Protocol):
     switched_on: bool
     blocked: bool
     created_at: float
+    access: str  # core.access.Access by name: view, subscriber, account
 
 
 class CredentialRecord(Protocol):
@@ -39,7 +40,7 @@ class MessageRecord(Protocol):
 class Subscribers(Protocol):
     def get(self, msisdn: str) -> SubscriberRecord | None: ...
     def add(self, msisdn: str, tariff: str, locale: str, roaming: bool, now: float,
-            account_id: int | None = None) -> SubscriberRecord: ...
+            account_id: int | None = None, access: str = "account") -> SubscriberRecord: ...
     def lock(self, msisdn: str) -> SubscriberRecord | None: ...
     def on_account(self, account_id: int) -> Sequence[SubscriberRecord]: ...
 

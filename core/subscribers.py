@@ -27,6 +27,7 @@ class Summary:
     roaming: bool
     switched_on: bool
     login_notifications: bool
+    access: str = "account"  # R26-R28, by name
 
     def as_json(self) -> dict:
         return {
@@ -41,6 +42,7 @@ class Summary:
             "roaming": self.roaming,
             "switched_on": self.switched_on,
             "login_notifications": self.login_notifications,
+            "access": self.access,
         }
 
 
@@ -56,7 +58,8 @@ def create(
     account_id: int | None = None,
 ) -> Summary:
     """Add an active number on its own account (or `account_id`'s); the opening balance is
-    its first ledger entry."""
+    its first ledger entry. The number opening an account manages it (R28); a number joining
+    one manages itself (R27) until the account's manager grants more or less."""
     msisdn = normalise_msisdn(msisdn)
     if balance < 0:
         raise InvalidAmount("opening balance must not be negative")
@@ -64,7 +67,8 @@ def create(
         raise InvalidAmount(f"unknown locale {locale!r}; one of {', '.join(LOCALES)}")
     if uow.subscribers.get(msisdn) is not None:
         raise SubscriberExists(f"{msisdn} already exists")
-    uow.subscribers.add(msisdn, tariff, locale, roaming, now, account_id)
+    uow.subscribers.add(msisdn, tariff, locale, roaming, now, account_id,
+                        access="account" if account_id is None else "subscriber")
     if balance:
         uow.ledger.add(msisdn, balance, "opening_balance", now, period=period_of(now))
     return summary(uow, msisdn)
@@ -95,6 +99,7 @@ def summary(uow: UnitOfWork, msisdn: str) -> Summary:
         roaming=row.roaming,
         switched_on=row.switched_on,
         login_notifications=bool(credential and credential.login_notifications),
+        access=row.access,
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import sys
 from dataclasses import dataclass
 
 from twisted.internet import threads
@@ -16,6 +15,7 @@ from core import autopay, options, promised, subscribers, support, tariffs
 from core.catalogue import Catalogue as Offer
 from core.catalogue import load_catalogue
 from core.db.store import Store
+from gateway import logsetup
 from gateway.actions import CATALOGUE
 from gateway.config import Config
 from gateway.events import EventHub
@@ -27,6 +27,7 @@ from gateway.ivr.session import Timers
 from gateway.ivr.speech import Prompts
 from gateway.ivr.uas import UserAgentServer
 from gateway.menurunner import MenuRunner
+from gateway.metrics import Metrics
 from gateway.outbox import Outbox
 from gateway.scheduler import Job, Scheduler
 from gateway.sms.protocol import SMSCFactory
@@ -81,11 +82,12 @@ class Gateway:
         clock = self.test_clock or reactor
         self.menus: MenuSet = load(beside_checkout(config.menus), CATALOGUE)
         self.store = Store(config.db_url)
-        self.runner = StoreRunner(reactor, self.store)
+        self.metrics = Metrics()
+        self.runner = StoreRunner(reactor, self.store, self.metrics)
         self.outbox = Outbox()
         self.ready = False
         self.offer: Offer = load_catalogue(beside_checkout(config.catalogue))
-        menu_runner = MenuRunner(lambda: self.menus, self.runner, self.outbox, lambda: self.offer)
+        menu_runner = MenuRunner(lambda: self.menus, self.runner, self.outbox, lambda: self.offer, self.metrics)
         self.ussd = UssdService(
             menu_runner, self.runner,
             Dialogues(config.ussd_screen_timeout, config.ussd_dialogue_limit, config.ussd_app_timeout),
@@ -100,7 +102,7 @@ class Gateway:
             config.voice_first_digit_timeout, config.voice_inter_digit_timeout, config.voice_max_digits,
             config.voice_max_failures, config.voice_max_timeouts))
         self.api = Api(self.runner, self.ussd, self.sms, self.voice, self.outbox,
-                       lambda: self.menus, clock, lambda: self.ready)
+                       lambda: self.menus, clock, lambda: self.ready, self.metrics)
         self.api.advance_clock = self.advance_clock if self.test_clock else None
         self.events = EventHub()  # what each handset's screen shows live (the web phone's WebSocket)
         self.outbox.subscribe(self.events.sms_arrived)
@@ -108,7 +110,16 @@ class Gateway:
         self.voice.observers.append(self.events.call_changed)
         self.api.on_account = self.events.account_changed
         self._ports: list = []
+        self._gauges()
         self.scheduler = Scheduler(clock, self.runner, self._jobs(), config.scheduler_interval)
+
+    def _gauges(self) -> None:
+        """Live state read at each scrape of /metrics."""
+        gauge = self.metrics.gauge
+        gauge("gateway_store_queue_depth", "Store transactions waiting for a store thread", lambda: self.runner.queued)
+        gauge("gateway_ussd_open_dialogues", "USSD dialogues open now", lambda: len(self.ussd.dialogues))
+        gauge("gateway_voice_active_calls", "Voice-menu calls in progress", lambda: len(self.voice.calls))
+        gauge("gateway_smpp_binds", "SMPP binds open now", lambda: self.sms.binds)
 
     def _jobs(self) -> list[Job]:
         """The core's periodic work, in the order a billing day needs it."""
@@ -194,10 +205,7 @@ def run(config: Config) -> int:
     from twisted.internet import reactor
     from twisted.logger import STDLibLogObserver, globalLogBeginner
 
-    logging.basicConfig(
-        stream=sys.stderr, level=config.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logsetup.configure(config.log_format, config.log_level)
     globalLogBeginner.beginLoggingTo([STDLibLogObserver()], redirectStandardIO=False)
     gateway = Gateway(config, reactor)
     for listening in gateway.start():

@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--smpp-port", type=int)
     run.add_argument("--sip-port", type=int)
     run.add_argument("--data-dir")
+    run.add_argument("--log-format", choices=("console", "json"), help="log lines as text or JSON")
     run.add_argument("--redis", help="Redis URL for several nodes sharing one PostgreSQL store")
     run.add_argument("--ussd-route", action="append", default=[], metavar="CODE=URL",
                      help="route a service code to an external Africa's Talking-style app")
@@ -97,6 +98,7 @@ def _run_config(args):
         "smpp_port": getattr(args, "smpp_port", None), "sip_port": getattr(args, "sip_port", None),
         "data_dir": args.data_dir, "redis": getattr(args, "redis", None),
         "test_clock": getattr(args, "test_clock", None),
+        "log_format": getattr(args, "log_format", None),
     }
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
     routes = []

@@ -47,6 +47,7 @@ class Config:
     accounts: tuple[Account, ...] = DEFAULT_ACCOUNTS
     sms_simulation: dict = field(default_factory=dict)  # destination (`*` for any) -> Behaviour
     log_level: str = "INFO"
+    log_format: str = "console"  # or json (gateway/logsetup.py)
     demo_subscribers: bool = True
     test_clock: bool = False  # time moves only by POST /api/v1/clock/advance (docs/api.md)
     extra: dict = field(default_factory=dict)
@@ -61,7 +62,7 @@ class Config:
 _KEYS = {
     "host", "http_port", "smpp_port", "sip_port", "data_dir", "db", "redis", "menus", "catalogue",
     "scheduler_interval",
-    "otp_ttl", "ussd", "smpp", "voice", "log_level", "demo_subscribers", "test_clock",
+    "otp_ttl", "ussd", "smpp", "voice", "log_level", "log_format", "demo_subscribers", "test_clock",
     "simulation",
 }
 
@@ -85,6 +86,8 @@ def load_config(path: str | None) -> Config:
     if unknown:
         raise ConfigError(f"{path}: unknown keys: {', '.join(unknown)}")
     simple = {k: raw[k] for k in _KEYS - {"ussd", "smpp", "voice", "simulation"} if k in raw}
+    if simple.get("log_format", "console") not in ("console", "json"):
+        raise ConfigError(f"{path}: log_format is console or json")
     config = replace(config, **simple)
     ussd = raw.get("ussd") or {}
     routes = tuple((str(code).strip("*#"), str(url)) for code, url in (ussd.get("routes") or {}).items())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import billing, payments
+from core import autopay, billing, payments
 from core.access import Access
 from core.errors import (
     InsufficientFunds,
@@ -12,6 +12,7 @@ from core.errors import (
     InvalidInput,
     InvalidNumber,
     InvalidRecipient,
+    NoLinkedCard,
     NotAllowed,
     RequestAnswered,
     RequestExpired,
@@ -259,3 +260,14 @@ def test_r23_r24_a_blocked_payer_cannot_accept_but_may_decline(world):
         call(world, payments.answer_request, me(B), first.id, Answer.ACCEPT, NOW)
     assert call(world, payments.answer_request, me(B), second.id, Answer.DECLINE, NOW).status == "declined"
     assert balance(world, B) == rub(100)
+
+
+def test_r20_a_handset_rule_reuses_the_card_the_personal_account_linked(store):
+    add(store, A, balance=rub(100))
+    with store.transaction() as uow, pytest.raises(NoLinkedCard):
+        autopay.linked_card(uow, me(A))
+    with store.transaction() as uow:
+        autopay.create_periodic(uow, me(A), "tok_first_1111", "month", rub(100), NOW)
+        autopay.create_threshold(uow, me(A), "tok_second_2222", rub(50), rub(100), NOW)
+    with store.transaction() as uow:
+        assert autopay.linked_card(uow, me(A)) == "tok_second_2222"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core import bonuses, options, packages, sim, support, tariffs
-from core.access import Access
-from core.errors import NotAllowed
+from core.access import Access, Actor, account_numbers, grant, level_of
+from core.errors import InvalidInput, NotAllowed
 from tests.servicekit import CATALOGUE, NOW, A, B, C, add, me, rub, snapshot, top_up
 
 # A and B share one account; C is on an account of its own.
@@ -92,3 +92,35 @@ def test_r28_numbers_of_one_account_see_each_other_and_nobody_else(world):
     for view in VIEWS.values():
         assert sees(world, view, me(B, Access.VIEW), A)
         assert not sees(world, view, me(C, Access.ACCOUNT), A)
+
+
+# -- granted levels (stored per number) ----------------------------------------------
+
+
+def test_r28_the_number_opening_an_account_manages_it_and_a_joining_one_itself(store, world):
+    with store.transaction() as uow:
+        assert (level_of(uow, A), level_of(uow, B), level_of(uow, C)) == (Access.ACCOUNT, Access.SUBSCRIBER,
+                                                                          Access.ACCOUNT)
+        assert [n.msisdn for n in account_numbers(uow, me(B))] == [A, B]  # R26: every level sees all
+        assert [n.msisdn for n in account_numbers(uow, me(C))] == [C]
+
+
+def test_r28_only_account_management_grants_and_the_account_keeps_a_manager(store, world):
+    manager, member = Actor(A, Access.ACCOUNT), Actor(B, Access.SUBSCRIBER)
+    with store.transaction() as uow, pytest.raises(NotAllowed):
+        grant(uow, member, A, Access.VIEW)
+    with store.transaction() as uow, pytest.raises(NotAllowed):
+        grant(uow, manager, C, Access.VIEW)  # another account's number
+    with store.transaction() as uow, pytest.raises(NotAllowed):
+        grant(uow, manager, A, Access.SUBSCRIBER)  # the last manager
+    with store.transaction() as uow:
+        grant(uow, manager, B, Access.ACCOUNT)
+        grant(uow, manager, A, Access.VIEW)
+    with store.transaction() as uow:
+        assert (level_of(uow, A), level_of(uow, B)) == (Access.VIEW, Access.ACCOUNT)
+
+
+def test_access_levels_parse_by_name_only():
+    assert Access.parse("view") is Access.VIEW and Access.parse("Account") is Access.ACCOUNT
+    with pytest.raises(InvalidInput):
+        Access.parse("admin")

@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+import json
+
 import smpplib.client
 import smpplib.consts
 import sqlalchemy
 
-from tests.gatewayproc import password_in
+from tests.gatewayproc import GatewayProcess, password_in
 
 A = "79261234567"
 
 
 def test_r08_no_secret_in_logs_or_tables_but_the_inbox(gateway):
+    codes, typed = exercise_every_secret(gateway)
+    secrets = codes + typed
+    log = gateway.log()
+    assert "sms" in log and "action issue_password" in log  # the log does record the traffic
+    for secret in secrets:
+        assert secret not in log, "a secret is in the log"
+    _tables_hold_no_secret(gateway, codes, typed)
+
+
+def test_r08_json_logs_are_structured_and_hold_no_secret(tmp_path):
+    gateway = GatewayProcess(tmp_path, "--log-format", "json")
+    gateway.start()
+    try:
+        codes, typed = exercise_every_secret(gateway)
+    finally:
+        gateway.stop()
+    records = [json.loads(line) for line in gateway.log().splitlines()]
+    assert {"event", "level", "logger", "timestamp"} <= set(records[0])
+    assert any(r["event"].startswith("action issue_password") for r in records)
+    for secret in codes + typed:
+        assert secret not in gateway.log(), "a secret is in the log"
+
+
+def exercise_every_secret(gateway) -> tuple[list[str], list[str]]:
+    """Every way a password or code is made or typed; the codes sent and the passwords typed.
+    Stops the gateway, so everything is flushed to its files."""
     codes = []
     gateway.ussd(A, "*105*00#")
     codes.append(password_in(gateway.inbox(A)[-1]["text"]))
@@ -44,13 +72,11 @@ def test_r08_no_secret_in_logs_or_tables_but_the_inbox(gateway):
     client.disconnect()
     codes.append(password_in(gateway.inbox(A)[-1]["text"]))
     gateway.stop()
+    return codes, typed
 
+
+def _tables_hold_no_secret(gateway, codes: list[str], typed: list[str]) -> None:
     secrets = codes + typed
-    log = gateway.log()
-    assert "sms" in log and "action issue_password" in log  # the log does record the traffic
-    for secret in secrets:
-        assert secret not in log, "a secret is in the log"
-
     engine = sqlalchemy.create_engine(f"sqlite:///{gateway.workdir}/var/gateway.sqlite3")
     with engine.connect() as connection:
         tables = sqlalchemy.inspect(connection).get_table_names()

@@ -25,6 +25,17 @@ def test_r10_usssd_is_free_at_home_and_in_roaming(gateway):
     assert balance(gateway, A) == "300.00"
 
 
+def test_r14_the_self_service_consumes_no_traffic_also_in_national_roaming(gateway):
+    remainders = gateway.ussd(A, "*105*4*1#")["text"]
+    gateway.request("PATCH", f"/api/v1/handsets/{A}", {"roaming": True})
+    for code in ("*105*1*1#", "*105*3*1#", "*105*4*1#", "*105*7*5*1#", "*105*9*1#"):
+        assert gateway.ussd(A, code)["end"]
+    assert gateway.ussd(A, "*105*4*1#")["text"] == remainders  # internet, minutes, SMS all untouched
+    assert balance(gateway, A) == "300.00"
+    assert gateway.ussd(A, "*105*1*2#")["text"].startswith("Расходы за 20")
+    assert ": 0.00 руб.\n" in gateway.ussd(A, "*105*1*2#")["text"] + "\n"
+
+
 def test_r15_balance_spending_and_detailization(gateway):
     assert gateway.ussd(A, "*105*1*1#")["text"] == "Баланс: 300.00 руб."
     walk(gateway, A, "2", "2", "1", "1")  # connect the first option offered
@@ -150,7 +161,7 @@ def test_r20_autopay_rules_are_listed_and_paused(gateway):
     status, rule = gateway.post("/api/v1/account/autopay", {"kind": "periodic", "every": "month", "amount": "200",
                                                              "card_token": "tok_demo_4242"}, token=token)
     assert status == 201 and rule["status"] == "active" and "4242" in rule["card"]
-    listed = walk(gateway, A, "5", "7")
+    listed = walk(gateway, A, "5", "7", "1")
     assert listed["text"].startswith("Автоплатежи:\n1 200 каждый месяц, активен")
     gateway.ussd(A, "1")
     assert gateway.ussd(A, "1")["text"] == "Автоплатёж приостановлен."

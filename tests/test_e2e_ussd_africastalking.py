@@ -85,10 +85,10 @@ def test_inbound_endpoint_with_africas_talking_fields_drives_the_menus(gateway):
     status, kind, body = at_post(gateway, **fields)
     assert status == 200 and kind.startswith("text/plain")
     assert body.startswith("CON ") and body[4:] == gateway.get(f"/api/v1/handsets/{A}/ussd")[1]["text"]
-    status, _, body = at_post(gateway, **{**fields, "text": "9"})  # an unknown key: asked again
+    status, _, body = at_post(gateway, **{**fields, "text": "42"})  # an unknown key: asked again
     assert body.startswith("CON ")
-    status, _, body = at_post(gateway, **{**fields, "text": "9*9"})
-    status, _, body = at_post(gateway, **{**fields, "text": "9*9*9"})  # third wrong key: it gives up
+    status, _, body = at_post(gateway, **{**fields, "text": "42*42"})
+    status, _, body = at_post(gateway, **{**fields, "text": "42*42*42"})  # third wrong key: it gives up
     assert status == 200 and body.startswith("END ")
     # A first request with text dials straight through: *105# + "00" is *105*00#.
     status, _, body = at_post(gateway, **{**fields, "sessionId": "ATUid_2", "text": "00"})

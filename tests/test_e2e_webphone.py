@@ -68,6 +68,8 @@ def open_phone(page, gateway: GatewayProcess, msisdn: str) -> None:
     page.click("#pick button[type=submit]")
     expect(page.locator("#status-msisdn")).to_have_text(msisdn)
     expect(page.locator("#status-live")).not_to_have_class(re.compile(r"\boff\b"))
+    # The inbox read once as history: later messages are news, with an unread badge.
+    page.wait_for_function("window.webphone.state.historyRead === true")
 
 
 def keys(page, text: str) -> None:

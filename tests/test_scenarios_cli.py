@@ -97,7 +97,8 @@ steps:
         f'{path}:4: reply: quote it (reply: "0"): YAML reads bare digits as a number and loses leading zeros',
         f"{path}:5: expect.regex: missing ), unterminated subpattern at position 0",
         f"{path}:6: unknown step 'fly'; steps are: dial, reply, expect, push, release, sms, expect_sms, call, "
-        "press, expect_prompt, hangup, roaming, switched_on, advance, subscriber, handset, expect_account, login",
+        "press, expect_prompt, hangup, roaming, switched_on, advance, subscriber, handset, expect_account, login, "
+        "corporate_client",
         f"{path}:7: sms: missing key 'text'",
         f"{path}:8: advance must be a number of seconds ≥ 0",
         f"{path}:9: expect: give exactly one of text, regex, contains",

@@ -52,9 +52,10 @@ def parse_login(login_name: str) -> str:
     return "7" + digits
 
 
-def login(uow: UnitOfWork, login_name: str, password: str, now: float, *, captcha_id: str | None = None,
-          captcha_answer: str | None = None, rng: random.Random | None = None) -> CorporateLoginResult:
-    """Check a corporate login; after two failures the attempt must carry a solved captcha.
+def verify(uow: UnitOfWork, login_name: str, password: str, now: float, *, captcha_id: str | None = None,
+           captcha_answer: str | None = None, rng: random.Random | None = None) -> CorporateAdmin:
+    """Check a corporate password as a login does (failures counted, a captcha after two)
+    without opening a session: a USSD dialogue checks it again with every operation.
 
     `rng` makes the challenges reproducible in tests; by default they come from the system.
     """
@@ -68,11 +69,17 @@ def login(uow: UnitOfWork, login_name: str, password: str, now: float, *, captch
             raise _challenge(record, now, rng)
         raise CorporateWrongPassword(CAPTCHA_AFTER - record.failures)
     record.failures = 0
+    return CorporateAdmin(record.client_id, record.msisdn)
+
+
+def login(uow: UnitOfWork, login_name: str, password: str, now: float, *, captcha_id: str | None = None,
+          captcha_answer: str | None = None, rng: random.Random | None = None) -> CorporateLoginResult:
+    """Check a corporate login (see verify) and open a session: the token of the result."""
+    admin = verify(uow, login_name, password, now, captcha_id=captcha_id, captcha_answer=captcha_answer, rng=rng)
     token = _random.token_urlsafe(32)
-    uow.corporate_logins.add_token(_token_hash(token), record.msisdn, now)
-    admin = CorporateAdmin(record.client_id, record.msisdn)
-    return CorporateLoginResult(msisdn=record.msisdn, token=token, notify=False,
-                                client_id=record.client_id, login=admin.login)
+    uow.corporate_logins.add_token(_token_hash(token), admin.msisdn, now)
+    return CorporateLoginResult(msisdn=admin.msisdn, token=token, notify=False,
+                                client_id=admin.client_id, login=admin.login)
 
 
 def authenticate(uow: UnitOfWork, token: str) -> CorporateAdmin:

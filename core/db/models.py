@@ -31,6 +31,7 @@ class Subscriber(Base):
     switched_on: Mapped[bool] = mapped_column(Boolean, default=True)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[float] = mapped_column(Float)
+    access: Mapped[str] = mapped_column(String(16), default="account", server_default="account")  # R26-R28
 
 
 class LedgerEntry(Base):

@@ -24,7 +24,7 @@ class SubscriberRepository:
         return self._session.get(Subscriber, msisdn)
 
     def add(self, msisdn: str, tariff: str, locale: str, roaming: bool, now: float,
-            account_id: int | None = None) -> Subscriber:
+            account_id: int | None = None, access: str = "account") -> Subscriber:
         if account_id is None:
             account = Account(kind="personal", created_at=now)
             self._session.add(account)
@@ -32,7 +32,7 @@ class SubscriberRepository:
             account_id = account.id
         row = Subscriber(
             msisdn=msisdn, account_id=account_id, tariff=tariff, locale=locale, roaming=roaming,
-            switched_on=True, blocked=False, created_at=now,
+            switched_on=True, blocked=False, created_at=now, access=access,
         )
         self._session.add(row)
         self._session.flush()

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from core import credentials, messages
-from core.access import Actor
+from core.access import Access, Actor, level_of
 from core.catalogue import Catalogue as Offer
 from core.money import format_roubles, parse_roubles
 from core.ports import MessageRecord, UnitOfWork
@@ -28,10 +28,11 @@ class Context:
     otp_ttl: float = credentials.DEFAULT_OTP_TTL
     offer: Offer | None = None  # the operator's catalogue
     sent: list[MessageRecord] = field(default_factory=list)
+    access: Access = Access.SUBSCRIBER  # the number's granted level, read with each action
 
     @property
     def actor(self) -> Actor:
-        return Actor.handset(self.msisdn)
+        return Actor(self.msisdn, self.access)
 
 
 ActionFn = Callable[[UnitOfWork, MenuSet, Context, Mapping[str, object]], Mapping[str, object]]
@@ -55,6 +56,13 @@ def action(action_name: str, /, **outputs: Output) -> Callable[[ActionFn], Actio
         return fn
 
     return register
+
+
+def perform(uow: UnitOfWork, menus: MenuSet, ctx: Context, action_name: str,
+            args: Mapping[str, object]) -> dict:
+    """Run one action at the access level granted to the number (R26-R28), read afresh."""
+    ctx.access = level_of(uow, ctx.msisdn)
+    return dict(ACTIONS[action_name].fn(uow, menus, ctx, args))
 
 
 def send_sms(uow: UnitOfWork, menus: MenuSet, ctx: Context, text_id: str, **values: object) -> None:

@@ -99,3 +99,18 @@ def set_autopay(uow, menus, ctx, args):
     rule = change(uow, ctx.actor, int(str(args["rule"])))
     return {"state": text(menus, ctx, "autopay_status." + rule.status)}
 
+
+
+@action("create_autopay", amount=AMOUNT, what=Output(24, text=True))
+def create_autopay(uow, menus, ctx, args):
+    """R20 from the handset: a periodic (`every`) or threshold rule on the linked card."""
+    card = autopay.linked_card(uow, ctx.actor)
+    amount = kopecks(args)
+    if "threshold" in args:
+        threshold = kopecks(args, "threshold")
+        autopay.create_threshold(uow, ctx.actor, card, threshold, amount, ctx.now)
+        what = text(menus, ctx, "autopay_below", threshold=rub(threshold))
+    else:
+        autopay.create_periodic(uow, ctx.actor, card, str(args["every"]), amount, ctx.now)
+        what = text(menus, ctx, f"autopay_every.{args['every']}")
+    return {"amount": rub(amount), "what": what}

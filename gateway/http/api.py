@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 
 from twisted.internet.defer import inlineCallbacks, maybeDeferred
@@ -17,10 +18,12 @@ from core.errors import CaptchaRequired, DomainError, LoginLocked, WrongPassword
 from core.money import format_roubles, parse_roubles
 from core.numbers import normalise_msisdn
 from gateway.actions import login_time
+from gateway.http.corporateapi import CorporateApi
 from gateway.http.errors import BadRequest, error_response
 from gateway.http.jsonio import field, read_json, write_json
 from gateway.http.ussdapi import RawBody, UssdApi
 from gateway.ivr.service import VoiceService, call_json
+from gateway.metrics import CONTENT_TYPE, Metrics
 from gateway.outbox import Outbox
 from gateway.sms.service import SmsService
 from gateway.sms.simulation import Behaviour
@@ -41,8 +44,9 @@ class Api(Resource):
     isLeaf = True
 
     def __init__(self, store: StoreRunner, ussd: UssdService, sms: SmsService, voice: VoiceService,
-                 outbox: Outbox, menus, clock, ready: Callable[[], bool]) -> None:
+                 outbox: Outbox, menus, clock, ready: Callable[[], bool], metrics: Metrics | None = None) -> None:
         super().__init__()
+        self._metrics = metrics
         self._store = store
         self._ussd = ussd
         self._sms = sms
@@ -57,6 +61,7 @@ class Api(Resource):
         n = r"(?P<msisdn>[^/]+)"
         self._routes: list[tuple[bytes, re.Pattern, Handler]] = [
             (b"GET", re.compile(r"/healthz"), self.healthz),
+            (b"GET", re.compile(r"/metrics"), self.metrics),
             (b"POST", re.compile(p + r"/subscribers"), self.create_subscriber),
             (b"GET", re.compile(p + r"/subscribers/" + n), self.get_subscriber),
             (b"PATCH", re.compile(p + r"/handsets/" + n), self.patch_handset),
@@ -83,6 +88,7 @@ class Api(Resource):
         self.ussd_api = UssdApi(ussd)  # screen, push, dialogue records, /ussd/africastalking
         self._routes += self.ussd_api.routes(p, n)
         self._routes += TextsApi(menus).routes(p)  # the web phone's labels from menus.yaml
+        self._routes += CorporateApi(store, clock).routes(p)
 
     def render(self, request):
         path = request.path.decode("utf-8", "replace").rstrip("/") or "/"
@@ -94,14 +100,21 @@ class Api(Resource):
             if method != request.method:
                 allowed.append(method)
                 continue
+            started = time.perf_counter()
             d = maybeDeferred(handler, request, **match.groupdict())
             d.addCallbacks(lambda result: self._respond(request, result), lambda f: self._fail(request, f))
+            d.addBoth(self._observe, request, handler.__name__, started)
             return NOT_DONE_YET
         if allowed:
             write_json(request, 405, {"error": "method_not_allowed", "message": f"use {b', '.join(allowed).decode()}"})
         else:
             write_json(request, 404, {"error": "not_found", "message": f"no resource {path}"})
         return NOT_DONE_YET
+
+    def _observe(self, _result, request, route: str, started: float) -> None:
+        if self._metrics is not None:
+            self._metrics.http_requests.labels(route, str(request.code)).inc()
+            self._metrics.http_seconds.labels(route).observe(time.perf_counter() - started)
 
     def _respond(self, request, result) -> None:
         status, body = result
@@ -118,10 +131,18 @@ class Api(Resource):
             log.error("unhandled error on %s %s: %s", request.method.decode(), request.path.decode(),
                       failure.getTraceback())
             answer = 500, {"error": "internal_error", "message": "the gateway failed; see its log"}
+            if self._metrics is not None:
+                self._metrics.errors.labels("http").inc()
         if not request._disconnected:
             write_json(request, *answer)
 
     # -- handlers ------------------------------------------------------------------
+
+    def metrics(self, request):
+        """Prometheus text exposition of this process's metrics."""
+        if self._metrics is None:
+            return 404, {"error": "not_found", "message": "metrics are off"}
+        return 200, RawBody(CONTENT_TYPE, self._metrics.exposition())
 
     def healthz(self, request):
         if self._ready():
@@ -136,7 +157,9 @@ class Api(Resource):
         balance = parse_roubles(field(body, "balance", (str, int), required=False, default="0"))
         roaming = field(body, "roaming", bool, required=False, default=False)
         locale = field(body, "locale", str, required=False, default="ru")
-        summary = yield self._store.run(_create, msisdn, self._clock.seconds(), tariff, balance, roaming, locale)
+        account_of = field(body, "account_of", str, required=False)  # join that number's account (R28)
+        summary = yield self._store.run(_create, msisdn, self._clock.seconds(), tariff, balance, roaming, locale,
+                                        account_of)
         return 201, summary.as_json()
 
     @inlineCallbacks
@@ -330,8 +353,10 @@ def autopay_json(rule) -> dict:
     }
 
 
-def _create(uow, msisdn, now, tariff, balance, roaming, locale):
-    return subscribers.create(uow, msisdn, now, tariff=tariff, balance=balance, roaming=roaming, locale=locale)
+def _create(uow, msisdn, now, tariff, balance, roaming, locale, account_of=None):
+    account_id = subscribers.require(uow, account_of).account_id if account_of is not None else None
+    return subscribers.create(uow, msisdn, now, tariff=tariff, balance=balance, roaming=roaming, locale=locale,
+                              account_id=account_id)
 
 
 def _set_handset(uow, msisdn, roaming, switched_on):

@@ -27,6 +27,7 @@ _STATUS: list[tuple[type[BaseException], int]] = [
     (NotConnected, 409),
     (core_errors.NotAllowed, 403),
     (core_errors.UnknownSubscriber, 404),
+    (core_errors.UnknownClient, 404),
     (core_errors.SubscriberExists, 409),
     (core_errors.DomainError, 400),
     (InvalidUssdString, 400),

@@ -91,6 +91,9 @@ class HandsetApi:
     def add_subscriber(self, fields: dict) -> dict:
         return self.request("POST", "/api/v1/subscribers", fields)
 
+    def add_corporate_client(self, fields: dict) -> dict:
+        return self.request("POST", "/api/v1/corporate/clients", fields)
+
     def login(self, login: str, password: str) -> dict:
         return self.request("POST", "/api/v1/login", {"login": login, "password": password})
 

@@ -365,11 +365,13 @@ def _parse_advance(value, line, kind):
 
 
 def _parse_subscriber(value, line, kind):
-    options = _mapping_of(value, line, kind, ("msisdn", "balance", "tariff", "roaming", "locale"), ("msisdn",))
-    if not _is_msisdn(options["msisdn"]):
-        raise _Invalid(options.line_of("msisdn"), 'subscriber.msisdn must be a quoted number, e.g. "79260000001"')
+    options = _mapping_of(value, line, kind, ("msisdn", "balance", "tariff", "roaming", "locale", "account_of"),
+                          ("msisdn",))
+    for key in ("msisdn", "account_of"):
+        if key in options and not _is_msisdn(options[key]):
+            raise _Invalid(options.line_of(key), f'subscriber.{key} must be a quoted number, e.g. "79260000001"')
     fields: dict[str, Any] = {"msisdn": options["msisdn"]}
-    for key in ("balance", "tariff", "locale"):
+    for key in ("balance", "tariff", "locale", "account_of"):
         if key in options:
             fields[key] = _text(options[key], options.line_of(key), f"subscriber.{key}")
     if "roaming" in options:
@@ -383,7 +385,7 @@ def _parse_handset(value, line, kind):
     return {"value": value}
 
 
-ACCOUNT_KEYS = ("balance", "tariff", "locked", "blocked", "roaming", "switched_on", "options")
+ACCOUNT_KEYS = ("balance", "tariff", "locked", "blocked", "roaming", "switched_on", "options", "access")
 
 
 def _parse_expect_account(value, line, kind):
@@ -393,7 +395,7 @@ def _parse_expect_account(value, line, kind):
     fields: dict[str, Any] = {}
     for key, item in options.items():
         where = options.line_of(key)
-        if key in ("balance", "tariff"):
+        if key in ("balance", "tariff", "access"):
             fields[key] = _text(item, where, f"expect_account.{key}")
         elif key == "options":
             if not isinstance(item, list) or not all(isinstance(o, str) for o in item):
@@ -412,6 +414,22 @@ def _parse_login(value, line, kind):
     return {"login": _text(options["login"], options.line_of("login"), "login.login") if "login" in options else None,
             "password": _text(options["password"], options.line_of("password"), "login.password"),
             "error": _error_code(options, kind), "attempts_left": attempts}
+
+
+def _parse_corporate_client(value, line, kind):
+    options = _mapping_of(value, line, kind, ("name", "kind", "regions", "members", "contacts", "secret_question",
+                                              "secret_answer"), ("name", "kind", "regions", "members"))
+    fields: dict[str, Any] = {}
+    for key in ("name", "kind", "secret_question", "secret_answer"):
+        if key in options:
+            fields[key] = _text(options[key], options.line_of(key), f"corporate_client.{key}")
+    for key in ("regions", "members", "contacts"):
+        if key in options:
+            items = options[key]
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise _Invalid(options.line_of(key), f"corporate_client.{key} is a list of quoted strings")
+            fields[key] = list(items)
+    return {"fields": fields}
 
 
 STEPS: dict[str, Callable[[object, int, str], dict[str, Any]]] = {
@@ -433,6 +451,7 @@ STEPS: dict[str, Callable[[object, int, str], dict[str, Any]]] = {
     "handset": _parse_handset,
     "expect_account": _parse_expect_account,
     "login": _parse_login,
+    "corporate_client": _parse_corporate_client,
 }
 
 

@@ -83,6 +83,10 @@ class Runner:
         created = self._call(self.api.add_subscriber, fields)
         return f"{created['msisdn']} balance {created['balance']}"
 
+    def _corporate_client(self, step: Step) -> str:
+        created = self._call(self.api.add_corporate_client, step.args["fields"])
+        return f"client {created['id']} with {len(created['members'])} numbers"
+
     # -- USSD -----------------------------------------------------------------------------
 
     def _dial(self, step: Step) -> str:

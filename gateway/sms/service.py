@@ -17,7 +17,7 @@ from core import charging, messages, subscribers
 from core.errors import DomainError
 from core.numbers import is_msisdn, normalise_msisdn
 from core.ports import MessageRecord
-from gateway.actions import ACTIONS, Context, send_sms
+from gateway.actions import Context, perform, send_sms
 from gateway.menurunner import MenuRunner
 from gateway.outbox import Outbox
 from gateway.sms.errors import BindRefused, CommandStatus, SmppError
@@ -171,6 +171,11 @@ class SmsService:
         if account.max_binds is not None and self._bind_count.get(system_id, 0) >= account.max_binds:
             raise BindRefused(CommandStatus.ESME_RBINDFAIL, f"{system_id} has {account.max_binds} binds already")
         return account
+
+    @property
+    def binds(self) -> int:
+        """SMPP binds open now, every account."""
+        return sum(self._bind_count.values())
 
     def bind_opened(self, bind) -> None:
         log.info("smpp bind %s (%s) from %s", bind.account.system_id, bind.account.role.value, bind.peer)
@@ -470,7 +475,7 @@ def _command(uow, menus: MenuSet, ctx: Context, number: SmsNumber, text: str,
         ctx.sent.append(messages.store_mt(uow, ctx.msisdn, number.number, fill(number.help, ctx.locale), ctx.now))
         return mo.id
     command, args = matched
-    outputs = dict(ACTIONS[command.action].fn(uow, menus, ctx, {**args, "text": text}))
+    outputs = perform(uow, menus, ctx, command.action, {**args, "text": text})
     if "items" in outputs:  # a list in an SMS: one `code — label` line each
         lines = [f"{value} — {label}" for value, label in outputs.pop("items")]
         outputs["lines"] = "\n".join(lines) or fill(menus.text("list_empty"), ctx.locale)
