@@ -18,6 +18,7 @@ from gateway.ivr.speech import Prompts
 from gateway.ivr.uas import (
     T1,
     T2,
+    T4,
     Arm,
     CloseMedia,
     Disarm,
@@ -172,8 +173,46 @@ def test_invite_without_usable_sdp_or_caller():
 def test_r11_call_failures_map_to_sip_statuses(error, status):
     uas = UserAgentServer("127.0.0.1")
     uas.receive(invite(), PHONE)
-    [final] = uas.call_failed("c1", error)
+    final, arm = uas.call_failed("c1", error)
     assert final.message.status == status and param(final.message.header("to"), "tag")
+    assert arm == Arm("c1", T1)
+
+
+def test_a_refusal_is_sent_again_until_its_ack_then_the_transaction_ends():
+    uas = UserAgentServer("127.0.0.1")
+    uas.receive(invite(), PHONE)
+    refusal, arm = uas.call_failed("c1", NotConnected("roaming"))
+    delays = [arm.delay]
+    for _ in range(3):
+        again, arm = uas.timer_fired("c1")
+        assert again.message == refusal.message
+        delays.append(arm.delay)
+    assert delays == [T1, 2 * T1, 4 * T1, T2]
+    assert statuses(uas.receive(invite(), PHONE)) == [480]  # the INVITE again: the same answer
+    tag = param(refusal.message.header("to"), "tag")
+    assert uas.receive(request("ACK", to_tag=tag), PHONE) == [Arm("c1", T4)]
+    assert uas.receive(request("ACK", to_tag=tag), PHONE) == []  # a copy of the ACK is absorbed
+    assert uas.timer_fired("c1") == [] and "c1" not in uas.dialogs
+
+
+def test_a_refusal_without_ack_is_given_up_after_64_t1():
+    uas = UserAgentServer("127.0.0.1")
+    uas.receive(invite(), PHONE)
+    _, arm = uas.call_failed("c1", UnknownVoiceNumber("0999"))
+    waited, resent = arm.delay, 0
+    while actions := uas.timer_fired("c1"):
+        resent += 1
+        waited += actions[-1].delay
+    assert waited == 64 * T1 and resent == 10 and "c1" not in uas.dialogs
+
+
+def test_cancel_answers_487_until_its_ack():
+    uas = UserAgentServer("127.0.0.1")
+    uas.receive(invite(), PHONE)
+    ok, refusal, arm = uas.receive(request("CANCEL"), PHONE)
+    assert (ok.message.status, refusal.message.status, arm) == (200, 487, Arm("c1", T1))
+    again, _ = uas.timer_fired("c1")
+    assert again.message.status == 487
 
 
 def test_menu_goodbye_sends_bye_in_the_dialog():

@@ -189,8 +189,7 @@ class SipProtocol(DatagramProtocol):
 
         def failed(failure) -> None:
             log.info("call from %s to %s not connected: %s", action.msisdn, action.dialled, failure.value)
-            self._run(self.uas.call_failed(key, failure.value))
-            self.uas.forget(key)
+            self._run(self.uas.call_failed(key, failure.value))  # sent until the ACK comes
 
         d = maybeDeferred(self.voice.start, action.msisdn, action.dialled, "sip")
         d.addCallbacks(answered, failed).addErrback(lambda f: log.error("SIP call set-up failed: %s", f))

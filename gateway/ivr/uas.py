@@ -10,6 +10,8 @@ at once and 200 with the SDP answer once the call is up; CANCEL before that ends
 Over UDP the 200 OK may be lost, so it is sent again until its ACK arrives (RFC 3261
 §13.3.1.4): `Arm` asks the adapter for a timer, `timer_fired` sends the 200 again after
 T1, 2·T1, 4·T1 … capped at T2 apart; with no ACK after 64·T1 the call is ended with a BYE.
+A refusal (480 from roaming, 404, 487 after CANCEL …) is sent again the same way until
+its ACK (§17.2.1, Timers G and H); the dialog is then kept T4 for copies of the ACK.
 A retransmitted INVITE is answered with the last response.
 """
 
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"
 T1 = 0.5  # seconds: RTT estimate (RFC 3261 §17.1.1.1)
 T2 = 4.0  # the longest interval between retransmissions
+T4 = 5.0  # how long a refused INVITE's transaction absorbs copies of the ACK (Timer I)
 Address = tuple[str, int]
 INFO_SIGNALS = {"10": "*", "11": "#", "16": ""}
 
@@ -195,8 +198,10 @@ class UserAgentServer:
     def _on_ack(self, request: Request, addr: Address) -> list[Action]:
         dialog = self._in_dialog(request)
         if dialog is None or dialog.acked or request.cseq[0] != dialog.invite.cseq[0]:
-            return []  # a non-2xx ACK, a late copy, or a stranger's: nothing to do
+            return []  # a late copy, or a stranger's: nothing to do
         dialog.acked = True
+        if _refused(dialog):
+            return [Arm(dialog.key, T4)]  # copies of this ACK may follow; then the dialog goes
         return [Disarm(dialog.key)]
 
     def _on_cancel(self, request: Request, addr: Address) -> list[Action]:
@@ -206,9 +211,7 @@ class UserAgentServer:
         ok = Send(self._response(request, 200, "OK"), addr)
         if dialog.state is not DialogState.EARLY:
             return [ok]
-        actions: list[Action] = [ok, Send(self._final(dialog, 487, "Request Terminated"), dialog.addr)]
-        dialog.state = DialogState.TERMINATED
-        return actions
+        return [ok, *self._refuse(dialog, self._final(dialog, 487, "Request Terminated"))]
 
     def _on_bye(self, request: Request, addr: Address) -> list[Action]:
         dialog = self._in_dialog(request)
@@ -257,8 +260,11 @@ class UserAgentServer:
         return [Send(ok, dialog.addr), Arm(key, T1)]
 
     def timer_fired(self, key: str) -> list[Action]:
-        """The 200 OK's retransmission timer: send it again, or give up on the call."""
+        """The final answer's retransmission timer: send it again, or give up; after the
+        ACK of a refusal, the end of its transaction."""
         dialog = self.dialogs.get(key)
+        if dialog is not None and _refused(dialog):
+            return self._refusal_timer(dialog)
         if dialog is None or dialog.acked or dialog.state is not DialogState.CONFIRMED:
             return []
         dialog.waited += dialog.armed
@@ -281,9 +287,27 @@ class UserAgentServer:
             if isinstance(error, kind):
                 status, reason = code, text
                 break
-        dialog.state = DialogState.TERMINATED
         warning = getattr(error, "code", None) or type(error).__name__
-        return [Send(self._final(dialog, status, reason, warning=warning), dialog.addr)]
+        return self._refuse(dialog, self._final(dialog, status, reason, warning=warning))
+
+    def _refuse(self, dialog: Dialog, final: Response) -> list[Action]:
+        """A non-2xx final answer to the INVITE: sent, then again T1, 2·T1 … T2 apart until
+        the ACK (Timer G), for 64·T1 at most (Timer H), as RFC 3261 §17.2.1 has it on UDP."""
+        dialog.state = DialogState.TERMINATED
+        dialog.last_invite_response = final
+        dialog.acked = False
+        dialog.interval, dialog.armed, dialog.waited = T1, T1, 0.0
+        return [Send(final, dialog.addr), Arm(dialog.key, T1)]
+
+    def _refusal_timer(self, dialog: Dialog) -> list[Action]:
+        dialog.waited += dialog.armed
+        if dialog.acked or dialog.waited >= 64 * T1:
+            self.forget(dialog.key)  # Timer I after the ACK, or Timer H without one
+            return []
+        dialog.interval = min(2 * dialog.interval, T2)
+        dialog.armed = min(dialog.interval, 64 * T1 - dialog.waited)
+        assert dialog.last_invite_response is not None
+        return [Send(dialog.last_invite_response, dialog.addr), Arm(dialog.key, dialog.armed)]
 
     def call_ended(self, call_id: str) -> list[Action]:
         """The menu said goodbye: the network hangs up with a BYE."""
@@ -354,6 +378,12 @@ class UserAgentServer:
             text = warning.replace('"', "'").replace("\r", " ").replace("\n", " ")
             headers.append(("warning", f'399 {self.host} "{text}"'))
         return Response(tuple(headers), b"", status, reason)
+
+
+def _refused(dialog: Dialog) -> bool:
+    """The INVITE was answered with a refusal (3xx-6xx): its transaction is completing."""
+    response = dialog.last_invite_response
+    return dialog.state is DialogState.TERMINATED and response is not None and response.status >= 300
 
 
 def _answerable(request: Request) -> bool:
