@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import textwrap
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import core.errors
 from gateway.actions import CATALOGUE
 from gateway.cli import main as cli
 from menus import engine
@@ -156,3 +158,16 @@ def test_random_input_never_crashes_and_always_reaches_a_screen_or_action(root, 
     assert isinstance(outcome, engine.Screen | engine.Act)
     if isinstance(outcome, engine.Screen):
         assert outcome.text
+
+
+# Refusals only the HTTP API gives (logins, set-up, tokens): their JSON carries the message.
+HTTP_ONLY_CODES = {"domain_error", "locked", "not_authenticated", "unsupported_login", "subscriber_exists",
+                   "unknown_client", "invalid_card_token", "already_registered"}
+
+
+def test_every_refusal_a_channel_can_show_has_its_own_text():
+    menus = load(str(ROOT / "menus.yaml"), CATALOGUE)
+    codes = {kind.code for _, kind in inspect.getmembers(core.errors, inspect.isclass)
+             if issubclass(kind, core.errors.DomainError)}
+    missing = sorted(c for c in codes - HTTP_ONLY_CODES if f"error.{c}" not in menus.texts)
+    assert not missing, f"add error.<code> texts to menus.yaml for {missing}"
