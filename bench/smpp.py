@@ -3,6 +3,7 @@
 SMPP responder that only answers submit_sm_resp (the ceiling), as a ratio.
 
 Run: .venv/bin/python bench/smpp.py [--seconds 3] [--windows 1,10,50,100] [--client raw|smpplib]
+     [--profile FILE]  (py-spy's collapsed stacks of every gateway thread during the run)
 
 A real `gateway run` starts on free ports with a temporary SQLite store (durable: every
 submit_sm is in the store before its submit_sm_resp). The client is one application
@@ -234,6 +235,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--windows", default="1,10,50,100")
     parser.add_argument("--client", choices=("raw", "smpplib"), default="raw")
+    parser.add_argument("--profile", metavar="FILE", help="record the gateway with py-spy (collapsed stacks)")
     parser.add_argument("--ceiling-server", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.ceiling_server:
@@ -255,6 +257,12 @@ def main() -> None:
                                 "--smpp-port", "0", "--sip-port", "0", "--data-dir", workdir, "--config", config],
                                3, workdir)
         ceiling, ceiling_ports = start([sys.executable, __file__, "--ceiling-server"], 1)
+        spy = None
+        if args.profile:  # every thread of the gateway, the store's included (cProfile sees one)
+            if not os.path.exists(os.path.join(os.path.dirname(sys.executable), "py-spy")):
+                sys.exit("--profile needs py-spy: .venv/bin/pip install py-spy")
+            spy = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "py-spy"), "record", "--threads",
+                                    "--format", "raw", "-o", args.profile, "--pid", str(gateway.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             print(f"{'window':>6} {'receipts':>8} | {'gateway/s':>9} {'p50 ms':>7} {'p99 ms':>7} | "
                   f"{'ceiling/s':>9} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>5}")
@@ -267,6 +275,9 @@ def main() -> None:
                           f"{ours['rate'] / bare['rate']:>5.2f}"
                           + (f"  ({ours['failed']} refused)" if ours["failed"] else ""), flush=True)
         finally:
+            if spy is not None:
+                spy.send_signal(2)  # SIGINT: py-spy writes its graph and exits
+                spy.wait(timeout=60)
             for process in (gateway, ceiling):
                 process.terminate()
                 process.wait(timeout=15)

@@ -154,3 +154,35 @@ def test_mo_held_for_an_unbound_application_survives_kill_9(tmp_path):
         handsets.disconnect()
     finally:
         second.stop()
+
+
+def test_kill_9_keeps_a_scheduled_mt_and_the_reassembly_timeout_of_an_incomplete_one(tmp_path):
+    first = GatewayProcess(tmp_path, "--test-clock")
+    first.start()
+    try:
+        app = bind(first, "app", "app", kind="transmitter")
+        scheduled = submit(app, source_addr="7000", source_addr_ton=3, source_addr_npi=0, destination_addr=A,
+                           dest_addr_ton=1, dest_addr_npi=1, short_message=b"at 2 minutes", registered_delivery=1,
+                           schedule_delivery_time="000000000200000R")
+        parts = udh_parts("Никогда не дойдёт целиком. ".encode("utf-16-be") * 6, 134, 91, sixteen_bit=False)
+        segment = submit(app, short_message=parts[0], data_coding=c.SMPP_ENCODING_ISO10646,
+                         esm_class=c.SMPP_GSMFEAT_UDHI, registered_delivery=1, **MT_ADDRESSES)
+    finally:
+        killed(first)
+    second = GatewayProcess(tmp_path, "--test-clock")
+    second.start()
+    try:
+        receiver = bind(second, "app", "app", kind="receiver")
+        assert second.request("PATCH", f"/api/v1/handsets/{A}", {"switched_on": True})[0] == 200
+        assert second.post("/api/v1/clock/advance", {"seconds": 100})[0] == 200
+        assert "at 2 minutes" not in [m["text"] for m in second.inbox(A)]  # not early after the restart
+        assert second.post("/api/v1/clock/advance", {"seconds": 30})[0] == 200
+        receipt = next_receipt(receiver)
+        assert receipted_id(receipt) == scheduled and parsed(receipt)["stat"] == "DELIVRD"
+        assert second.inbox(A)[-1]["text"] == "at 2 minutes"
+        assert second.post("/api/v1/clock/advance", {"seconds": 600})[0] == 200
+        receipt = next_receipt(receiver)
+        assert receipted_id(receipt) == segment and parsed(receipt)["stat"] == "UNDELIV"
+        receiver.disconnect()
+    finally:
+        second.stop()

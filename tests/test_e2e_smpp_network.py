@@ -7,6 +7,8 @@ which neither can encode, go through tests/rawesme.py."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 import smpplib.consts as c
 import smpplib.exceptions
@@ -18,8 +20,19 @@ from gateway.sms.errors import CommandStatus as S
 from gateway.sms.pdus import SmeAddress
 from tests.gatewayproc import GatewayProcess
 from tests.pduesme import PduEsme
-from tests.rawesme import RawEsme
-from tests.test_e2e_smpp_receipts import A, B, bind, mt, next_receipt, parsed, receipted_id, submit
+from tests.rawesme import RawEsme, text_of
+from tests.test_e2e_smpp_multipart import udh_parts
+from tests.test_e2e_smpp_receipts import (
+    A,
+    B,
+    bind,
+    mo,
+    mt,
+    next_receipt,
+    parsed,
+    receipted_id,
+    submit,
+)
 
 C = "79267654321"  # always fails in this network (config below)
 CONFIG = """
@@ -229,6 +242,123 @@ def test_submit_multi_answers_one_id_and_lists_the_refused_destinations(gateway)
     esme.close()
 
 
+def test_submit_multi_receipts_of_every_destination_carry_the_one_message_id_answered(gateway):
+    switch(gateway, B, False)  # B's receipt comes later, from a release, with the same id
+    esme = raw_app(gateway)
+    resp = raw_request(esme, "submit_multi", source_addr="7000", source_addr_ton=3, source_addr_npi=0,
+                       dest_address=[SmeAddress(1, 1, A), SmeAddress(1, 1, B), SmeAddress(1, 1, C)],
+                       short_message=b"to all three", registered_delivery=1)
+    message_id = resp.params["message_id"]
+    assert resp.status == 0 and not resp.params["unsuccess_sme"]
+    switch(gateway, B, True)
+    receipts = [esme.deliver(ussd=False) for _ in range(3)]
+    got = sorted((r.params["source_addr"], r.params["receipted_message_id"], text_of(r).split(" stat:")[1][:7])
+                 for r in receipts)
+    assert got == sorted([(A, message_id, "DELIVRD"), (B, message_id, "DELIVRD"), (C, message_id, "UNDELIV")])
+    assert all(text_of(r).startswith(f"id:{message_id} ") for r in receipts)
+    esme.close()
+
+
+def test_cancel_sm_of_a_submit_multi_id_cancels_every_held_destination(gateway):
+    switch(gateway, A, False)
+    switch(gateway, B, False)
+    esme = raw_app(gateway)
+    resp = raw_request(esme, "submit_multi", source_addr="7000", source_addr_ton=3, source_addr_npi=0,
+                       dest_address=[SmeAddress(1, 1, A), SmeAddress(1, 1, B)], short_message=b"never mind")
+    cancelled = raw_request(esme, "cancel_sm", message_id=resp.params["message_id"], source_addr="7000")
+    assert cancelled.status == 0
+    switch(gateway, A, True)
+    switch(gateway, B, True)
+    assert all(m["text"] != "never mind" for m in gateway.inbox(A) + gateway.inbox(B))
+    esme.close()
+
+
+def test_segments_of_a_long_message_never_completed_end_undeliv_after_the_reassembly_timeout(gateway):
+    app = bind(gateway, "app", "app")
+    parts = udh_parts("Часть длинного сообщения, которое не придёт целиком. ".encode("utf-16-be") * 3, 134, 77,
+                      sixteen_bit=False)
+    assert len(parts) == 3
+    ids = [submit(app, short_message=p, data_coding=c.SMPP_ENCODING_ISO10646, esm_class=c.SMPP_GSMFEAT_UDHI,
+                  registered_delivery=1, source_addr="7000", source_addr_ton=3, source_addr_npi=0,
+                  destination_addr=A, dest_addr_ton=1, dest_addr_npi=1) for p in parts[:2]]
+    advance(gateway, 599)  # the default smpp.reassembly_timeout is 600 s from the first segment
+    marker = mt(app, A, "still waiting")
+    assert receipted_id(next_receipt(app)) == marker
+    advance(gateway, 2)
+    expired = [next_receipt(app) for _ in ids]
+    assert sorted(receipted_id(r) for r in expired) == sorted(ids)
+    assert all(parsed(r)["stat"] == "UNDELIV" and r.message_state == c.SMPP_MESSAGE_STATE_UNDELIVERABLE
+               for r in expired)
+    assert all("Часть" not in m["text"] for m in gateway.inbox(A))
+    app.disconnect()
+    esme = raw_app(gateway)
+    query = raw_request(esme, "query_sm", message_id=ids[0], source_addr="7000")
+    assert query.status == 0 and query.params["message_state"] == c.SMPP_MESSAGE_STATE_UNDELIVERABLE
+    esme.close()
+
+
+def deliveries_to(app, count: int) -> list[bytes]:
+    """The texts of the first `count` deliver_sm the application got (reading until they came),
+    once the gateway has read the application's answers to them (an enquire_link behind)."""
+    while len(app.received) < count:
+        app.read_once()
+    app.send_pdu(smpplib.smpp.make_pdu("enquire_link", client=app))
+    while app.read_pdu().command != "enquire_link_resp":
+        pass
+    return [bytes(p.short_message) for p in app.received[:count]]
+
+
+def test_mo_refused_by_its_application_is_retried_with_doubling_waits_until_accepted(gateway):
+    refusals = []
+
+    def answer(pdu):  # a temporary error twice for "order 9", then OK
+        if bytes(pdu.short_message) == b"order 9" and len(refusals) < 2:
+            refusals.append(pdu)
+            return c.SMPP_ESME_RSYSERR
+        return None
+
+    app = bind(gateway, "app", "app", kind="receiver", on_deliver=answer)
+    handsets = bind(gateway, "handsets", "handsets")
+    message_id = mo(handsets, A, "7000", "order 9")
+    assert deliveries_to(app, 1) == [b"order 9"]
+    advance(gateway, 29)
+    mo(handsets, A, "7000", "marker 1", registered_delivery=0)  # would come after a retry at 29 s
+    assert deliveries_to(app, 2) == [b"order 9", b"marker 1"]
+    advance(gateway, 1)  # 30 s: the second try, refused again; the next wait is 60 s
+    assert deliveries_to(app, 3)[2] == b"order 9"
+    advance(gateway, 59)
+    mo(handsets, A, "7000", "marker 2", registered_delivery=0)
+    assert deliveries_to(app, 4)[3] == b"marker 2"
+    advance(gateway, 1)
+    assert deliveries_to(app, 5)[4] == b"order 9" and len(refusals) == 2
+    receipt = next_receipt(handsets)  # one receipt, after the accepted try
+    assert receipted_id(receipt) == message_id and parsed(receipt)["stat"] == "DELIVRD"
+    app.disconnect()
+    handsets.disconnect()
+
+
+def test_mo_refused_until_its_validity_period_ends_expired(gateway):
+    app = bind(gateway, "app", "app", kind="receiver", on_deliver=lambda pdu: c.SMPP_ESME_RSYSERR)
+    handsets = bind(gateway, "handsets", "handsets")
+    message_id = submit(handsets, source_addr=A, destination_addr="7000", registered_delivery=1,
+                        source_addr_ton=1, source_addr_npi=1, dest_addr_ton=3, dest_addr_npi=0,
+                        short_message=b"two minutes", validity_period="000000000200000R")
+    deliveries_to(app, 1)
+    advance(gateway, 30)
+    deliveries_to(app, 2)
+    advance(gateway, 60)  # 90 s: the third try; the next would be at 210 s, past the validity
+    deliveries_to(app, 3)
+    advance(gateway, 30)
+    receipt = next_receipt(handsets)
+    assert receipted_id(receipt) == message_id and parsed(receipt)["stat"] == "EXPIRED"
+    assert receipt.message_state == c.SMPP_MESSAGE_STATE_EXPIRED
+    advance(gateway, 200)
+    mo(handsets, A, "7000", "marker", registered_delivery=0)
+    assert deliveries_to(app, 4)[3] == b"marker"  # no fourth try of the expired one
+    app.disconnect()
+    handsets.disconnect()
+
+
 # -- validity, simulated delay and failure -----------------------------------------------------------
 
 
@@ -277,4 +407,41 @@ def test_simulation_api_sets_a_delay_the_message_waits_enroute(gateway):
     assert gateway.inbox(B)[-1]["text"] == "с задержкой"
     assert gateway.request("DELETE", f"/api/v1/simulation/sms/{B}")[0] == 204
     assert gateway.request("DELETE", f"/api/v1/simulation/sms/{B}")[0] == 404
+    esme.close()
+
+
+# -- schedule_delivery_time ----------------------------------------------------------------------
+
+
+def smpp_absolute(epoch: float, quarter_hours: int) -> str:
+    """An absolute SMPP time written in a zone `quarter_hours` ahead of UTC."""
+    local = datetime.datetime.fromtimestamp(epoch, datetime.UTC) + datetime.timedelta(minutes=15 * quarter_hours)
+    return local.strftime("%y%m%d%H%M%S") + f"0{quarter_hours:02d}+"
+
+
+@pytest.mark.parametrize("form", ["relative", "absolute"])
+def test_mt_with_a_schedule_delivery_time_reaches_the_handset_then_and_not_before(gateway, form):
+    status, clock = gateway.get("/api/v1/clock")
+    assert status == 200
+    schedule = "000000000200000R" if form == "relative" else smpp_absolute(int(clock["seconds"]) + 121, 12)
+    app = bind(gateway, "app", "app")
+    message_id = submit(app, **mt_fields(text=f"scheduled {form}", registered_delivery=1,
+                                         schedule_delivery_time=schedule))
+    advance(gateway, 115)
+    switch(gateway, A, False)
+    switch(gateway, A, True)  # a handset switched on does not take it early either
+    marker = mt(app, A, "not scheduled")
+    assert receipted_id(next_receipt(app)) == marker
+    assert all(m["text"] != f"scheduled {form}" for m in gateway.inbox(A))
+    advance(gateway, 7)
+    receipt = next_receipt(app)
+    assert receipted_id(receipt) == message_id and parsed(receipt)["stat"] == "DELIVRD"
+    assert gateway.inbox(A)[-1]["text"] == f"scheduled {form}"
+    app.disconnect()
+
+
+def test_a_malformed_schedule_delivery_time_is_refused_with_invalid_scheduled_delivery_time(gateway):
+    esme = raw_app(gateway)
+    resp = esme.submit(**mt_fields(text="when?", schedule_delivery_time="tomorrow morning"))
+    assert resp.status == S.ESME_RINVSCHED
     esme.close()

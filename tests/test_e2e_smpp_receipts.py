@@ -10,6 +10,7 @@ import smpplib.consts as c
 
 A, B = "79261234567", "79261112233"
 APP_NUMBER = "7000"
+ESME_RX_P_APPN = 0x65  # not among smpplib's constants
 RECEIPT = re.compile(
     r"id:(?P<id>\S+) sub:001 dlvrd:(?P<dlvrd>\d{3}) submit date:(?P<submit>\d{10}) "
     r"done date:(?P<done>\d{10}) stat:(?P<stat>[A-Z]{7}) err:(?P<err>\d{3}) text:(?P<text>.*)$",
@@ -118,10 +119,10 @@ def test_mobile_mo_to_a_handset_and_to_a_service_number_get_receipts(gateway):
     handsets.disconnect()
 
 
-def test_mo_to_an_application_is_delivrd_on_deliver_sm_resp_ok_and_undeliv_on_error(gateway):
+def test_mo_to_an_application_is_delivrd_on_deliver_sm_resp_ok_and_undeliv_on_a_permanent_error(gateway):
     refuse = []
     app = bind(gateway, "app", "app", kind="receiver",
-               on_deliver=lambda pdu: c.SMPP_ESME_RSYSERR if refuse else None)
+               on_deliver=lambda pdu: ESME_RX_P_APPN if refuse else None)
     handsets = bind(gateway, "handsets", "handsets")
     accepted = mo(handsets, A, APP_NUMBER, "order 7")
     while not app.received:
@@ -135,7 +136,9 @@ def test_mo_to_an_application_is_delivrd_on_deliver_sm_resp_ok_and_undeliv_on_er
         app.read_once()
     receipt = next_receipt(handsets)
     fields = parsed(receipt)
-    assert (receipted_id(receipt), fields["stat"], fields["err"]) == (refused, "UNDELIV", "008")
+    # SMPP 3.4's permanent application error ends it at once (a temporary one is retried:
+    # test_e2e_smpp_network.py); err is the status, three decimal digits
+    assert (receipted_id(receipt), fields["stat"], fields["err"]) == (refused, "UNDELIV", "101")
     assert receipt.message_state == c.SMPP_MESSAGE_STATE_UNDELIVERABLE
     app.disconnect()
     handsets.disconnect()

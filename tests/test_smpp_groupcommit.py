@@ -7,7 +7,7 @@ import pytest
 from twisted.internet.defer import Deferred
 
 from core.errors import DomainError
-from gateway.sms.groupcommit import GroupCommit
+from gateway.sms.groupcommit import GroupCommit, batched
 
 
 class SteppedStore:
@@ -95,3 +95,35 @@ def test_batches_are_bounded(max_batch):
     store.commit()
     store.commit()
     assert store.uow == list(range(1 + max_batch))
+
+
+def write_many(uow, calls):
+    uow.append(("many", [value for value, in calls]))
+    return [(False, DomainError(f"no {value}")) if value < 0 else (True, value * 100) for value, in calls]
+
+
+@batched(write_many)
+def write_batched(uow, value):
+    uow.append(value)
+    return value * 100
+
+
+def test_a_batched_function_writes_its_whole_batch_at_once_and_answers_each_call():
+    store = SteppedStore()
+    group = GroupCommit(store)
+    group.run(write, 0)
+    got = results_of([group.run(write_batched, 1), group.run(write, 2), group.run(write_batched, -3),
+                      group.run(write_batched, 4)])
+    store.commit()
+    store.commit()
+    # at the place of its first call, once for the batch; a refused one fails alone
+    assert store.uow == [0, ("many", [1, -3, 4]), 2]
+    assert got[0] == 100 and got[1] == 20 and isinstance(got[2], DomainError) and got[3] == 400
+
+
+def test_a_batched_function_alone_is_still_called_through_many():
+    store = SteppedStore()
+    group = GroupCommit(store)
+    got = results_of([group.run(write_batched, 7)])
+    store.commit()
+    assert store.uow == [("many", [7])] and got == [700]

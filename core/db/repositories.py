@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,6 +14,8 @@ from core.db.call_repos import CallRecordRepository
 from core.db.dialogue_repos import DialogueRepository
 from core.db.models import Account, Credential, LedgerEntry, LoginToken, Message, Subscriber
 from core.db.sms_repos import ReceiptRepository, SubmitRepository
+
+_MESSAGES = Message.__table__
 
 
 class SubscriberRepository:
@@ -37,6 +39,14 @@ class SubscriberRepository:
         self._session.add(row)
         self._session.flush()
         return row
+
+    def switched_on(self, msisdns: Iterable[str]) -> dict[str, bool]:
+        """Whether each handset that exists among `msisdns` is on, in one query."""
+        self._session.flush()  # Core below, past the ORM (the SMSC's hot path): no autoflush
+        table = Subscriber.__table__
+        rows = self._session.connection().execute(
+            select(table.c.msisdn, table.c.switched_on).where(table.c.msisdn.in_(list(msisdns))))
+        return {msisdn: on for msisdn, on in rows}
 
     def lock(self, msisdn: str) -> Subscriber | None:
         """The subscriber row, locked until the transaction ends (serialises money changes)."""
@@ -109,6 +119,14 @@ class MessageRepository:
         self._session.add(row)
         self._session.flush()
         return row
+
+    def insert_many(self, rows: Sequence[dict]) -> list[int]:
+        """Many messages (dicts of Message's columns but id) in one statement, without the
+        ORM's bookkeeping (the SMSC's hot path); their ids, in order."""
+        if not rows:
+            return []
+        statement = _MESSAGES.insert().returning(_MESSAGES.c.id, sort_by_parameter_order=True)
+        return list(self._session.connection().execute(statement, list(rows)).scalars())
 
     def inbox(self, msisdn: str, since: int | None) -> Sequence[Message]:
         query = select(Message).where(Message.msisdn == msisdn, Message.direction == "mt")

@@ -32,6 +32,7 @@ class SmsSubmit(Base):
     __table_args__ = (
         Index("ix_sms_submits_group", "system_id", "source_addr", "destination_addr", "ref", "routed"),
         Index("ix_sms_submits_state", "state"),
+        Index("ix_sms_submits_message_id", "message_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
@@ -51,3 +52,12 @@ class SmsSubmit(Base):
     submitted_at: Mapped[float] = mapped_column(Float)
     done_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     valid_until: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The message_id the ESME was given when it is not this row's id: a submit_multi has one
+    # for all its destinations (SMPP 3.4 4.5.2), which their receipts report.
+    message_id: Mapped[str | None] = mapped_column(String(65), nullable=True)
+    deliver_after: Mapped[float | None] = mapped_column(Float, nullable=True)  # schedule_delivery_time
+
+    @property
+    def reported_id(self) -> str:
+        """The message_id the ESME knows this submission by."""
+        return self.message_id or str(self.id)

@@ -64,6 +64,7 @@ class SubmitRequest:
     service_type: str
     part: Part | None = None  # one segment of a long message (UDH or sar_* TLVs)
     validity_period: str = ""
+    schedule_delivery_time: str = ""
 
 
 @dataclass(frozen=True)

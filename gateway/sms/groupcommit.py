@@ -5,6 +5,10 @@ under load, every submit_sm that came in during a commit is stored by the next c
 answered once it is durable, so transactions per second stop bounding messages per second.
 Only functions that raise DomainError before they write may go through here: a refused
 call must leave nothing behind in the transaction its neighbours commit.
+
+A function with a `many` attribute (see `batched`) is called once per transaction for all
+its calls in the batch, so it can write them with a few multi-row statements instead of a
+few statements each.
 """
 
 from __future__ import annotations
@@ -61,11 +65,30 @@ class GroupCommit:
             done.errback(failure)
 
 
+def batched(many: Callable[[object, list[tuple]], list[tuple[bool, object]]]) -> Callable:
+    """Decorate `fn(uow, *args)` with `many(uow, [args, ...])`, which does the same for every
+    call in a batch at once and returns (True, result) or (False, DomainError) for each."""
+
+    def decorate(fn: Callable) -> Callable:
+        fn.many = many
+        return fn
+
+    return decorate
+
+
 def _run_all(uow, calls: list[tuple[Callable, tuple]]) -> list[tuple[bool, object]]:
-    results: list[tuple[bool, object]] = []
-    for fn, args in calls:
+    results: list[tuple[bool, object] | None] = [None] * len(calls)
+    for index, (fn, args) in enumerate(calls):
+        if results[index] is not None:  # done with the rest of its kind
+            continue
+        many = getattr(fn, "many", None)
+        if many is not None:  # every call of this kind, at the place of the first one
+            indexes = [i for i in range(index, len(calls)) if calls[i][0] is fn]
+            for i, result in zip(indexes, many(uow, [calls[i][1] for i in indexes]), strict=True):
+                results[i] = result
+            continue
         try:
-            results.append((True, fn(uow, *args)))
+            results[index] = (True, fn(uow, *args))
         except DomainError as error:
-            results.append((False, error))
+            results[index] = (False, error)
     return results

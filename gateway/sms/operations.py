@@ -7,8 +7,11 @@
 # or replaced: a segment of a long message whose siblings are not all in (ACCEPTED), or a
 # message held for a switched-off handset or a simulated delay (ENROUTE, not routed yet).
 # The release of held messages reads the same rows, so a cancelled one is never sent.
-# submit_multi is a submit_sm per SME address; each gets its own row, the response carries
-# the first accepted id and an unsuccess_sme entry per refused destination.
+# submit_multi is a submit_sm per SME address; each gets its own row (its own state), the
+# response carries the first accepted id and an unsuccess_sme entry per refused destination.
+# SMPP 3.4 gives a submit_multi one message_id: every destination's receipts report that id
+# (the rows after the first keep it in message_id), and cancel_sm of it cancels them all;
+# query_sm of it reports the first destination's state.
 
 from __future__ import annotations
 
@@ -94,7 +97,8 @@ class Operations:
             single.update(dest_addr_ton=destination.ton, dest_addr_npi=destination.npi,
                           destination_addr=destination.address)
             try:
-                message_id = yield self._service.submit(account, submit_request(PDU("submit_sm", 0, 0, single)))
+                message_id = yield self._service.submit(account, submit_request(PDU("submit_sm", 0, 0, single)),
+                                                        shares_id=first)
             except SmppError as error:
                 unsuccess.append(UnsuccessSme(destination.ton, destination.npi, destination.address, error.status))
             else:
@@ -127,7 +131,8 @@ def _query(uow, system_id: str, submit_id: int, source_addr: str) -> tuple[int, 
 def _cancel(uow, system_id: str, submit_id: int | None, source: str, destination: str, now: float) -> int:
     if submit_id is not None:
         row = uow.submits.get(submit_id)
-        rows = [row] if row is not None and row.system_id == system_id else []
+        rows = [row, *uow.submits.sharing(system_id, str(submit_id))] \
+            if row is not None and row.system_id == system_id else []
         rows = [r for r in rows if (not source or r.source_addr == source)
                 and (not destination or r.destination_addr == destination)]
     else:

@@ -41,6 +41,7 @@ class ConnectionBind:
         self._protocol = protocol
         self.account = account
         self.kind = kind
+        self.since = protocol.clock.seconds()  # when the bind was accepted (the status page)
 
     @property
     def can_receive(self) -> bool:
@@ -52,6 +53,12 @@ class ConnectionBind:
 
     def deliver(self, message: Deliver) -> Deferred[int]:
         return self._protocol.deliver(message)
+
+    @property
+    def window(self) -> tuple[int, int, int]:
+        """deliver_sm outstanding, the window's size, deliver_sm queued behind it."""
+        session = self._protocol.session
+        return session.outstanding, session.window, session.queued
 
     def __repr__(self) -> str:
         return f"<ConnectionBind {self.account.system_id} {self.kind.name} {self.peer}>"

@@ -11,7 +11,8 @@ import datetime
 import itertools
 import logging
 
-from twisted.internet.defer import Deferred, inlineCallbacks
+from twisted.internet.defer import Deferred, fail, inlineCallbacks
+from twisted.python.failure import Failure
 
 from core import charging, messages, subscribers
 from core.errors import DomainError
@@ -20,9 +21,9 @@ from core.ports import MessageRecord
 from gateway.actions import Context, perform, send_sms
 from gateway.menurunner import MenuRunner
 from gateway.outbox import Outbox
-from gateway.sms.errors import BindRefused, CommandStatus, SmppError
+from gateway.sms.errors import BindRefused, CommandStatus, SmppError, status_name
 from gateway.sms.events import Account, Deliver, Role, SubmitRequest
-from gateway.sms.groupcommit import GroupCommit
+from gateway.sms.groupcommit import GroupCommit, batched
 from gateway.sms.operations import Operations
 from gateway.sms.receipts import RECEIPT_ESM_CLASS, Outcome, PendingReceipt
 from gateway.sms.simulation import Simulation
@@ -31,10 +32,15 @@ from gateway.sms.submits import (
     Submission,
     add_segment,
     claim_held_mo,
+    claim_mo,
     complete_unrouted,
+    expire_segments,
     fields_of,
+    incomplete_segments,
     pending_receipt,
+    record_delivered_many,
     release,
+    requeue_mo,
     settle,
 )
 from gateway.sms.text import decode_text
@@ -48,6 +54,12 @@ from menus.schema import MenuSet, SmsNumber
 log = logging.getLogger(__name__)
 MAX_TEXT = 1530  # ten concatenated GSM 7-bit segments
 RECEIPTS_REMEMBERED = 10_000
+# How long an MO that asked no validity period is retried to a refusing application (48 h, a
+# common SMSC default validity).
+MO_VALIDITY = 48 * 3600.0
+# deliver_sm_resp statuses that end an MO at once (SMPP 3.4 5.1.3: permanent, rejected); any
+# other error is taken as temporary and retried.
+FINAL_APP_ERRORS = frozenset({CommandStatus.ESME_RX_P_APPN, CommandStatus.ESME_RX_R_APPN})
 
 
 class SmsRejected(DomainError):
@@ -63,6 +75,7 @@ class SmsService:
     def __init__(
         self, runner: MenuRunner, store: StoreRunner, outbox: Outbox, clock,
         accounts: tuple[Account, ...], otp_ttl: float, simulation: Simulation | None = None,
+        reassembly_timeout: float = 600.0,
     ) -> None:
         self._runner = runner
         self._store = store
@@ -74,18 +87,24 @@ class SmsService:
         self._rotation = itertools.count()
         self._app_binds: dict[str, list] = {}
         self._receivers: dict[str, list] = {}  # system_id -> its receiving binds (for receipts)
-        # Receipts by (system_id, message_id, message_state): row ids may be reused once
+        self._open_binds: list = []  # every bind, in the order they opened (the status page)
+        # Receipts by (system_id, message_id, message_state, destination): row ids may be reused once
         # deleted (SQLite), and one message may have an intermediate and a final receipt.
-        self._receipts_in_flight: set[tuple[str, str, int]] = set()
+        self._receipts_in_flight: set[tuple[str, str, int, str]] = set()
         # Receipts the ESME took, remembered a while: a load of the pending ones that raced
         # with their removal must not send them again.
-        self._receipts_taken: dict[tuple[str, str, int], None] = {}
+        self._receipts_taken: dict[tuple[str, str, int, str], None] = {}
         self.ussd = None  # gateway/ussd/smpp.UssdOverSmpp: submit_sm carrying ussd_service_op
         self._buckets: dict[str, TokenBucket] = {}
         self._group = GroupCommit(store)  # submit_sm stored together while a commit runs
         self._bind_count: dict[str, int] = {}
         self.operations = Operations(self, store, clock)
         self.simulation = simulation or Simulation()
+        # Seconds a long message's segments wait for their siblings (config smpp.reassembly_timeout).
+        self.reassembly_timeout = reassembly_timeout
+        # (first wait, longest wait) between deliveries of an MO its application refused (smpp.mo_retry*).
+        self.mo_retry: tuple[float, float] = (30.0, 600.0)
+        self.cluster = None  # several nodes: gateway/cluster/node.ClusterNode routes what has no bind here
         outbox.subscribe(self._deliver_to_handset)
 
     # -- handset MO ------------------------------------------------------------
@@ -114,6 +133,8 @@ class SmsService:
                 mo = yield self._store.run(_command_refused, menus, ctx, text, error.code, tracked)
         elif self.owner(to) is not None:
             binds = self._app_binds.get(to) or []
+            if not binds and tracked is None and self.cluster is not None and (yield self.cluster.app_bound(to)):
+                tracked = self.cluster.held_mo(msisdn, to, text, now)  # the node with the bind claims it
             if not binds and tracked is None:  # a handset on the HTTP API hears it at once
                 raise SmsRejected("destination_unavailable", f"the application owning {to} is not bound",
                                   CommandStatus.ESME_RINVDSTADR)
@@ -122,22 +143,12 @@ class SmsService:
                 self._send_receipts(tracked.receipts)
                 self._arm_expiry(tracked.ids, tracked.valid_until)
                 log.info("sms %s held: %s -> %s (application not bound)", mo, msisdn, to)
+                if self.cluster is not None:
+                    self.cluster.mo_held(to)
                 return mo
             mo = yield self._store.run(_store_mo, ctx, text, tracked)
-            delivered = binds[0].deliver(Deliver(source_addr=msisdn, destination_addr=to, text=text))
-            ids = list(tracked.ids) if tracked is not None else []
-
-            def resolved(status: int) -> None:
-                if ids:
-                    self._settle(ids, Outcome.DELIVERED if status == 0 else Outcome.UNDELIVERABLE, status)
-
-            def lost(failure) -> None:
-                log.warning("deliver_sm to %s failed: %s", to, failure.getErrorMessage())
-                if ids:
-                    self._settle(ids, Outcome.UNDELIVERABLE, 0)
-
-            delivered.addCallbacks(resolved, lost)
-            delivered.addErrback(lambda f: log.error("receipt of sms %s: %s", mo, f.getTraceback()))
+            self._deliver_mo(binds[0], list(tracked.ids) if tracked is not None else [], msisdn, to, text,
+                             self.mo_retry[0])
         else:
             ctx.reply_from = normalise_msisdn(to)
             mo = yield self._store.run(_person_to_person, ctx, text, tracked)
@@ -180,6 +191,7 @@ class SmsService:
     def bind_opened(self, bind) -> None:
         log.info("smpp bind %s (%s) from %s", bind.account.system_id, bind.account.role.value, bind.peer)
         self._bind_count[bind.account.system_id] = self._bind_count.get(bind.account.system_id, 0) + 1
+        self._open_binds.append(bind)
         if not bind.can_receive:
             return
         self._receivers.setdefault(bind.account.system_id, []).append(bind)
@@ -199,22 +211,80 @@ class SmsService:
 
         def send(held: list[tuple[list[int], str, str, str]]) -> None:
             for ids, source, destination, text in held:
-                delivered = bind.deliver(Deliver(source_addr=normalise_msisdn(source), destination_addr=destination,
-                                                 text=text))
-                delivered.addCallbacks(
-                    lambda status, ids=ids: self._settle(
-                        ids, Outcome.DELIVERED if status == 0 else Outcome.UNDELIVERABLE, status),
-                    lambda failure, ids=ids: self._settle(ids, Outcome.UNDELIVERABLE, 0),
-                )
+                self._deliver_mo(bind, ids, normalise_msisdn(source), destination, text, self.mo_retry[0])
             if held:
                 log.info("%d held sms delivered to %s", len(held), bind.account.system_id)
 
         claimed.addCallback(send)
         claimed.addErrback(lambda f: log.error("delivering held sms to %s failed: %s", bind.peer, f.getTraceback()))
 
+    def _deliver_mo(self, bind, ids: list[int], source: str, destination: str, text: str, wait: float) -> None:
+        """deliver_sm of an MO to its application; its submissions (`ids`, none from the HTTP
+        API) DELIVRD on OK. An error status is retried after `wait` seconds, doubling up to
+        mo_retry's cap, until the validity period ends (EXPIRED); ESME_RX_P_APPN and
+        ESME_RX_R_APPN (SMPP 3.4: permanent, rejected) end UNDELIV at once. A bind lost before
+        it answered keeps the MO for the next one."""
+        delivered = bind.deliver(Deliver(source_addr=source, destination_addr=destination, text=text))
+
+        def resolved(status: int) -> None:
+            if not ids:
+                if status:
+                    log.warning("deliver_sm to %s refused: %s", destination, status_name(status))
+            elif status == 0:
+                self._settle(ids, Outcome.DELIVERED, 0)
+            elif status in FINAL_APP_ERRORS:
+                self._settle(ids, Outcome.UNDELIVERABLE, status)
+            else:
+                log.info("deliver_sm of sms %s refused (%s): again in %g s", ids, status_name(status), wait)
+                self._requeue_mo(ids, destination, wait)
+
+        def lost(failure) -> None:
+            log.warning("deliver_sm to %s failed: %s", destination, failure.getErrorMessage())
+            if ids:
+                self._requeue_mo(ids, destination, None)
+
+        delivered.addCallbacks(resolved, lost)
+        delivered.addErrback(lambda f: log.error("delivering sms %s: %s", ids, f.getTraceback()))
+
+    def _requeue_mo(self, ids: list[int], destination: str, wait: float | None) -> None:
+        """Hold a refused MO again (or end it EXPIRED when its validity is over); retry after
+        `wait` seconds (None: when its application binds next)."""
+        refused_at = self._clock.seconds()  # the wait counts from here, not from the commit
+        done = self._store.run(requeue_mo, ids, refused_at, MO_VALIDITY)
+
+        def requeued(result: tuple[list[PendingReceipt], float | None]) -> None:
+            receipts, valid_until = result
+            self._send_receipts(receipts)
+            if valid_until is None:  # ended
+                return
+            self._arm_expiry(ids, valid_until)
+            if wait is not None:
+                delay = max(0.0, refused_at + wait - self._clock.seconds())
+                self._clock.callLater(delay, self._retry_mo, ids, destination, min(wait * 2, self.mo_retry[1]))
+
+        done.addCallback(requeued)
+        done.addErrback(lambda f: log.error("holding sms %s again failed: %s", ids, f.getTraceback()))
+
+    def _retry_mo(self, ids: list[int], destination: str, next_wait: float) -> None:
+        binds = self._app_binds.get(destination) or []
+        if not binds:  # held: the application's next bind takes it
+            return
+        bind = binds[0]
+        claimed = self._store.run(claim_mo, ids, self._clock.seconds())
+
+        def send(held: tuple[list[int], str, str, str] | None) -> None:
+            if held is not None:  # else expired, cancelled or taken by a new bind meanwhile
+                held_ids, source, to, text = held
+                self._deliver_mo(bind, held_ids, normalise_msisdn(source), to, text, next_wait)
+
+        claimed.addCallback(send)
+        claimed.addErrback(lambda f: log.error("retrying sms %s failed: %s", ids, f.getTraceback()))
+
     def bind_closed(self, bind) -> None:
         log.info("smpp unbind %s from %s", bind.account.system_id, bind.peer)
         self._bind_count[bind.account.system_id] -= 1
+        if bind in self._open_binds:
+            self._open_binds.remove(bind)
         if self.ussd is not None:
             self.ussd.bind_closed(bind)
         if bind in self._mobile_binds:
@@ -230,26 +300,46 @@ class SmsService:
         """query_sm, cancel_sm, replace_sm, submit_multi (see gateway/sms/operations.py)."""
         return self.operations.operate(account, command, params)
 
-    @inlineCallbacks
-    def submit(self, account: Account, request: SubmitRequest, bind=None) -> Deferred[str]:
+    def submit(self, account: Account, request: SubmitRequest, bind=None,
+               shares_id: str | None = None) -> Deferred[str]:
         """submit_sm: from a mobile account an SMS sent by a handset, from an application MT;
         with ussd_service_op, USSD (gateway/ussd/smpp.py). A segment of a long message is
-        stored and answered alone; the last one routes the reassembled text."""
+        stored and answered alone; the last one routes the reassembled text. `shares_id`: the
+        message_id the ESME was given already (a submit_multi's), which receipts report."""
+        if request.part is not None or request.ussd_service_op is not None or account.role is not Role.APPLICATION:
+            return self._submit(account, request, bind, shares_id)
+        # The common MT, without a generator: the reactor thread carries every submit_sm.
+        try:
+            self.admit(account)
+            msisdn = self._check_addresses(account, request)
+            tracked = Submission(new=self._fields(account, request, b"", msisdn, shares_id))
+            routed = self._route_mt(msisdn, request, request.text, tracked)
+        except Exception:  # noqa: BLE001 - answered like the generator path: as a failed Deferred
+            return fail()
+        return routed.addCallback(lambda _: str(tracked.ids[0]))
+
+    def _fields(self, account: Account, request: SubmitRequest, payload: bytes, msisdn: str,
+                shares_id: str | None) -> dict:
+        now = self._clock.seconds()
+        try:
+            valid_until = validity_end(request.validity_period, now)
+        except ValueError as error:
+            raise SmppError(CommandStatus.ESME_RINVEXPIRY, str(error)) from error
+        fields = fields_of(account.system_id, request, payload, now, valid_until, shares_id)
+        if account.role is Role.APPLICATION:  # held MT is found by the handset's own number
+            fields["destination_addr"] = msisdn
+            fields["deliver_after"] = _scheduled(request, now)
+        return fields
+
+    @inlineCallbacks
+    def _submit(self, account: Account, request: SubmitRequest, bind, shares_id: str | None) -> Deferred[str]:
         self.admit(account)
         if request.ussd_service_op is not None and self.ussd is not None:
             message_id = yield self.ussd.submit(account, request, bind)
             return message_id
         msisdn = self._check_addresses(account, request)
-        now = self._clock.seconds()
         part = request.part
-        payload = part.payload if part is not None else b""
-        try:
-            valid_until = validity_end(request.validity_period, now)
-        except ValueError as error:
-            raise SmppError(CommandStatus.ESME_RINVEXPIRY, str(error)) from error
-        fields = fields_of(account.system_id, request, payload, now, valid_until)
-        if account.role is Role.APPLICATION:  # held MT is found by the handset's own number
-            fields["destination_addr"] = msisdn
+        fields = self._fields(account, request, part.payload if part is not None else b"", msisdn, shares_id)
         if part is None:
             tracked = Submission(new=fields)
             yield self._route(account, msisdn, request, request.text, tracked)
@@ -261,6 +351,7 @@ class SmsService:
             status = CommandStatus.ESME_RINVDSTADR if mt_to else CommandStatus.ESME_RINVSRCADR
             raise SmppError(status, error.message) from error
         if whole is None:
+            self._clock.callLater(self.reassembly_timeout, self._expire_segments, segment_id)
             return str(segment_id)
         try:
             yield self._route(account, msisdn, request, decode_text(whole.data_coding, whole.payload),
@@ -300,18 +391,24 @@ class SmsService:
         except DomainError as error:
             raise SmppError(CommandStatus.ESME_RINVDSTADR, error.message) from error
 
-    @inlineCallbacks
     def _route(self, account: Account, msisdn: str, request: SubmitRequest, text: str,
                tracked: Submission) -> Deferred[None]:
         """Send a whole text on its way, recording the submissions it answers for."""
         if account.role is Role.MOBILE:
-            try:
-                yield self.send_from_handset(msisdn, request.destination_addr, text, tracked)
-            except SmsRejected as error:
-                raise SmppError(error.status, error.message) from error
-            except DomainError as error:  # unknown handset
-                raise SmppError(CommandStatus.ESME_RINVSRCADR, error.message) from error
-            return
+            return self._route_mo(msisdn, request, text, tracked)
+        return self._route_mt(msisdn, request, text, tracked)
+
+    @inlineCallbacks
+    def _route_mo(self, msisdn: str, request: SubmitRequest, text: str, tracked: Submission) -> Deferred[None]:
+        try:
+            yield self.send_from_handset(msisdn, request.destination_addr, text, tracked)
+        except SmsRejected as error:
+            raise SmppError(error.status, error.message) from error
+        except DomainError as error:  # unknown handset
+            raise SmppError(CommandStatus.ESME_RINVSRCADR, error.message) from error
+
+    def _route_mt(self, msisdn: str, request: SubmitRequest, text: str, tracked: Submission) -> Deferred[None]:
+        """An application's MT: stored by the next group commit; SmppError if refused."""
         try:
             text = _checked_text(text)
         except SmsRejected as error:
@@ -319,17 +416,20 @@ class SmsService:
         ctx = Context(msisdn=msisdn, now=self._clock.seconds(), locale="ru", channel="sms",
                       reply_from=request.source_addr)
         behaviour = self.simulation.behaviour(msisdn)
-        fail_with = self.simulation.fate(msisdn) if not behaviour.delay else None
-        try:
-            record = yield self._group.run(_application_mt, ctx, text, tracked, behaviour.delay > 0, fail_with)
-        except DomainError as error:
-            raise SmppError(CommandStatus.ESME_RINVDSTADR, error.message) from error
+        wait = behaviour.delay
+        if request.schedule_delivery_time:  # not before then, and the simulated delay after it
+            wait = max(wait, (_scheduled(request, ctx.now) or ctx.now) - ctx.now)
+        fail_with = self.simulation.fate(msisdn) if not wait else None
+        stored = self._group.run(_application_mt, ctx, text, tracked, wait > 0, fail_with)
+        return stored.addCallbacks(self._mt_stored, _mt_refused, callbackArgs=(tracked, wait))
+
+    def _mt_stored(self, record: MessageRecord | None, tracked: Submission, delay: float) -> None:
         if record is not None:
             self._outbox.publish([record])
         self._send_receipts(tracked.receipts)
         if tracked.held:
-            if behaviour.delay:
-                self._clock.callLater(behaviour.delay, self._release, None, tracked.ids, True)
+            if delay:
+                self._clock.callLater(delay, self._release, None, tracked.ids, True)
             self._arm_expiry(tracked.ids, tracked.valid_until)
 
     # -- MT held in the SMSC: switched-off handsets, simulated delays, validity periods -----
@@ -359,7 +459,21 @@ class SmsService:
             except (SmppError, DomainError) as error:
                 yield self._settle(ids, Outcome.REJECTED, getattr(error, "status", CommandStatus.ESME_RSYSERR))
             log.info("long sms %s routed after a restart", ids)
+        try:
+            waiting = yield self._store.run(incomplete_segments)
+        except Exception:  # noqa: BLE001 - as above
+            log.exception("finding incomplete long messages failed")
+            waiting = []
+        for segment_id, first_at in waiting:  # the timers of the previous run are gone
+            delay = max(0.0, first_at + self.reassembly_timeout - self._clock.seconds())
+            self._clock.callLater(delay, self._expire_segments, segment_id)
         yield self._release(None, None, True)
+
+    def _expire_segments(self, segment_id: int) -> Deferred[None]:
+        done = self._store.run(expire_segments, segment_id, self._clock.seconds(), self.reassembly_timeout)
+        done.addCallback(self._send_receipts)
+        done.addErrback(lambda f: log.error("expiring segments of sms %s failed: %s", segment_id, f.getTraceback()))
+        return done
 
     def _release(self, msisdn: str | None, ids: list[int] | None, force: bool) -> Deferred[None]:
         done = self._store.run(release, msisdn, ids, self._clock.seconds(), force, self.simulation.fate)
@@ -370,6 +484,10 @@ class SmsService:
             if msisdn is None and ids is None:  # resume: the timers of a previous run are gone
                 for waiting_ids, valid_until in out.waiting:
                     self._arm_expiry(waiting_ids, valid_until)
+            if msisdn is None:  # (not on a handset switched on: their timers still run)
+                for waiting_ids, deliver_after in out.scheduled:
+                    delay = max(0.0, deliver_after - self._clock.seconds())
+                    self._clock.callLater(delay, self._release, None, waiting_ids, True)
 
         done.addCallback(released)
         done.addErrback(lambda f: log.error("releasing held sms failed: %s", f.getTraceback()))
@@ -392,8 +510,12 @@ class SmsService:
 
     def _send_receipts(self, receipts: list[PendingReceipt]) -> None:
         # On the next reactor turn: a submit_sm_resp answered in this one goes out first.
+        if receipts:
+            self._clock.callLater(0, self._send_receipt_list, receipts)
+
+    def _send_receipt_list(self, receipts: list[PendingReceipt]) -> None:
         for receipt in receipts:
-            self._clock.callLater(0, self._send_receipt, receipt)
+            self._send_receipt(receipt)
 
     def _send_pending_receipts(self, system_id: str) -> None:
         loaded = self._store.run(_pending_receipts, system_id)
@@ -404,7 +526,10 @@ class SmsService:
         """deliver_sm (esm_class 4) to a receiving bind of the account; forgotten only once the
         ESME answered OK, else kept for its next bind."""
         binds = [b for b in self._receivers.get(receipt.system_id) or () if b.can_receive]
-        key = (receipt.system_id, receipt.message_id, receipt.message_state)  # ENROUTE, then final
+        # ENROUTE, then final; a submit_multi's destinations share one message_id
+        key = (receipt.system_id, receipt.message_id, receipt.message_state, receipt.source_addr)
+        if not binds and self.cluster is not None:
+            self.cluster.receipts_pending(receipt.system_id)
         if not binds or key in self._receipts_in_flight or key in self._receipts_taken:
             return
         self._receipts_in_flight.add(key)
@@ -441,13 +566,47 @@ class SmsService:
     def mobile_binds(self) -> list:
         return list(self._mobile_binds)
 
+    def open_binds(self) -> list:
+        """Every bind open now, of every account, oldest first."""
+        return list(self._open_binds)
+
+    def deliver_held_to(self, number: str) -> bool:
+        """Another node held MO for `number`: claim and deliver them if it is bound here."""
+        binds = [b for b in self._app_binds.get(number) or () if b.can_receive]
+        if binds:
+            self._deliver_held_mo(binds[0])
+        return bool(binds)
+
+    def send_receipts_of(self, system_id: str) -> bool:
+        """Another node stored receipts for `system_id`: send them if it is bound here."""
+        if not any(b.can_receive for b in self._receivers.get(system_id) or ()):
+            return False
+        self._send_pending_receipts(system_id)
+        return True
+
     def _deliver_to_handset(self, message: MessageRecord) -> None:
         """Hand an SMS that reached a handset's inbox to a bound `mobile` ESME."""
         if not self._mobile_binds:
+            if self.cluster is not None:
+                self.cluster.mt_unbound(message)
             return
         bind = self._mobile_binds[next(self._rotation) % len(self._mobile_binds)]
         d = bind.deliver(Deliver(source_addr=message.peer, destination_addr=message.msisdn, text=message.text))
         d.addErrback(lambda f: log.warning("deliver_sm of sms %s failed: %s", message.id, f.getErrorMessage()))
+
+
+def _scheduled(request: SubmitRequest, now: float) -> float | None:
+    """When an MT's schedule_delivery_time lets it go (None: at once); ESME_RINVSCHED if malformed."""
+    try:
+        return validity_end(request.schedule_delivery_time, now)
+    except ValueError as error:
+        raise SmppError(CommandStatus.ESME_RINVSCHED, str(error)) from error
+
+
+def _mt_refused(failure: Failure) -> Failure:
+    if failure.check(DomainError):
+        raise SmppError(CommandStatus.ESME_RINVDSTADR, failure.value.message) from failure.value
+    return failure
 
 
 def _checked_text(text: object) -> str:
@@ -516,6 +675,32 @@ def _person_to_person(uow, ctx: Context, text: str, tracked: Submission | None =
     return mo.id
 
 
+def _application_mt_many(uow, calls: list[tuple]) -> list[tuple[bool, object]]:
+    """_application_mt for a group commit's batch: the handsets looked up in one query and the
+    MT that reach them at once written with one insert per table; the rest one by one."""
+    switched_on = uow.subscribers.switched_on({ctx.msisdn for ctx, *_ in calls})
+    results: list[tuple[bool, object]] = []
+    at_once: list[tuple[int, tuple]] = []
+    for index, call in enumerate(calls):
+        ctx, _, tracked, hold, fail_with = call
+        on = switched_on.get(ctx.msisdn)
+        if on and not hold and fail_with is None and tracked.new is not None:
+            at_once.append((index, call))
+            results.append((True, None))  # the record, below
+            continue
+        try:
+            results.append((True, _application_mt(uow, *call)))
+        except DomainError as error:
+            results.append((False, error))
+    records = messages.store_mt_many(uow, [(ctx.msisdn, ctx.reply_from, text, ctx.now)
+                                           for _, (ctx, text, *_) in at_once])
+    record_delivered_many(uow, [(tracked, ctx.now) for _, (ctx, _, tracked, *_) in at_once])
+    for (index, _), record in zip(at_once, records, strict=True):
+        results[index] = (True, record)
+    return results
+
+
+@batched(_application_mt_many)
 def _application_mt(uow, ctx: Context, text: str, tracked: Submission, hold: bool,
                     fail_with: int | None) -> MessageRecord | None:
     """An application's MT: into the inbox; held while the handset is off or a delay runs;
@@ -536,6 +721,12 @@ def _pending_receipts(uow, system_id: str) -> list[PendingReceipt]:
     return [pending_receipt(row) for row in uow.receipts.pending(system_id)]
 
 
+def _remove_receipts(uow, calls: list[tuple[int]]) -> list[tuple[bool, None]]:
+    uow.receipts.remove_many([receipt_id for receipt_id, in calls])
+    return [(True, None)] * len(calls)
+
+
+@batched(_remove_receipts)
 def _remove_receipt(uow, receipt_id: int) -> None:
     uow.receipts.remove(receipt_id)
 

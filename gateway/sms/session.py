@@ -185,6 +185,11 @@ class SMSCSession:
         """deliver_sm waiting for room in the window."""
         return len(self._queue)
 
+    @property
+    def outstanding(self) -> int:
+        """deliver_sm sent and not answered yet (at most `window`)."""
+        return len(self._outstanding)
+
     # -- output ---------------------------------------------------------------------
 
     def deliver(self, message: Deliver) -> tuple[int, list[Command]]:
@@ -387,6 +392,7 @@ def submit_request(pdu: PDU) -> SubmitRequest:
         service_type=p.get("service_type", ""),
         part=part,
         validity_period=str(p.get("validity_period", "") or ""),
+        schedule_delivery_time=str(p.get("schedule_delivery_time", "") or ""),
     )
 
 

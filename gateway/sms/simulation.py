@@ -28,6 +28,9 @@ class Behaviour:
         return asdict(self)
 
 
+NORMAL = Behaviour()  # no delay, no failures
+
+
 class Simulation:
     """Behaviour by destination MSISDN (`*` for the rest); `rng` decides each failure."""
 
@@ -36,7 +39,7 @@ class Simulation:
         self._rng = rng or random.Random()
 
     def behaviour(self, destination: str) -> Behaviour:
-        return self._behaviours.get(destination) or self._behaviours.get(DEFAULT) or Behaviour()
+        return self._behaviours.get(destination) or self._behaviours.get(DEFAULT) or NORMAL
 
     def set(self, destination: str, behaviour: Behaviour) -> None:
         self._behaviours[destination] = behaviour
