@@ -26,6 +26,8 @@ class EventHub:
 
     def __init__(self) -> None:
         self._watchers: dict[str, list[Listener]] = {}
+        # Several nodes: every event also goes to the others' watchers (gateway/cluster).
+        self.relay: Callable[[str, Event], None] | None = None
 
     def subscribe(self, msisdn: str, listener: Listener) -> Callable[[], None]:
         """Watch one handset; returns the function that stops watching (safe to call twice)."""
@@ -44,7 +46,13 @@ class EventHub:
         return len(self._watchers.get(msisdn, ()))
 
     def publish(self, msisdn: str, event: Event) -> int:
-        """Hand `event` to every watcher of `msisdn`; returns how many took it."""
+        """Hand `event` to every watcher of `msisdn` (on every node); returns how many here took it."""
+        if self.relay is not None:
+            self.relay(msisdn, event)
+        return self.deliver(msisdn, event)
+
+    def deliver(self, msisdn: str, event: Event) -> int:
+        """Hand `event` to this node's watchers of `msisdn`; returns how many took it."""
         taken = 0
         for listener in list(self._watchers.get(msisdn, ())):
             try:
