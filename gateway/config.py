@@ -1,12 +1,31 @@
-"""The gateway's configuration: YAML file, defaults for every key, command-line overrides."""
+"""The gateway's configuration: defaults, the YAML file, environment overrides (docs/config.md).
+
+Precedence: command line > environment (`GATEWAY_HTTP_PORT`, ...) > file > defaults.
+Every key of the file is typed and range-checked against gateway/configschema.py; all
+problems are reported at once as `FILE:LINE: message` (ConfigError.problems).
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import yaml
 
+from core.errors import InvalidNumber
+from core.numbers import normalise_msisdn
+from core.yamlmarks import Located, error_line, load_located
+from gateway.configschema import (
+    ACCOUNT_KEYS,
+    BEHAVIOUR_KEYS,
+    SCALARS,
+    Invalid,
+    integer,
+    number,
+    sections,
+    text,
+)
 from gateway.sms.events import Account, Role
 from gateway.sms.simulation import Behaviour
 
@@ -17,7 +36,11 @@ DEFAULT_ACCOUNTS = (
 
 
 class ConfigError(Exception):
-    pass
+    """A config that cannot be used; `problems` holds one `WHERE: message` line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -46,11 +69,20 @@ class Config:
     ussd_routes: tuple[tuple[str, str], ...] = ()
     accounts: tuple[Account, ...] = DEFAULT_ACCOUNTS
     sms_simulation: dict = field(default_factory=dict)  # destination (`*` for any) -> Behaviour
+    smpp_reassembly_timeout: float = 600.0  # seconds a long message's segments wait for the rest
+    smpp_mo_retry: float = 30.0  # first wait before a deliver_sm refused by an application is retried
+    smpp_mo_retry_max: float = 600.0  # the doubling waits stop growing here
     log_level: str = "INFO"
     log_format: str = "console"  # or json (gateway/logsetup.py)
     demo_subscribers: bool = True
     test_clock: bool = False  # time moves only by POST /api/v1/clock/advance (docs/api.md)
-    extra: dict = field(default_factory=dict)
+    admin_token: str | None = None  # operator endpoints need `Authorization: Bearer <it>` when set
+    # Per remote address on the HTTP port (gateway/http/ratelimit.py): by default above what one
+    # node can serve (README's figures: a bare twisted.web responder ~1,700 requests/s), so the
+    # benchmarks are never cut; a shared gateway's config lowers it.
+    http_rate_limit: float = 10000.0
+    http_rate_burst: float = 20000.0
+    http_max_body: int = 64 * 1024
 
     @property
     def db_url(self) -> str:
@@ -59,91 +91,205 @@ class Config:
         return "sqlite:///" + os.path.abspath(os.path.join(self.data_dir, "gateway.sqlite3"))
 
 
-_KEYS = {
-    "host", "http_port", "smpp_port", "sip_port", "data_dir", "db", "redis", "menus", "catalogue",
-    "scheduler_interval",
-    "otp_ttl", "ussd", "smpp", "voice", "log_level", "log_format", "demo_subscribers", "test_clock",
-    "simulation",
-}
+def load_config(path: str | None, environ: Mapping[str, str] | None = None) -> Config:
+    """Defaults, then the YAML file (if any), then `GATEWAY_*` variables of `environ`
+    (os.environ when None). Raises ConfigError listing every problem."""
+    values: dict[str, object] = {}
+    problems: list[str] = []
+    if path:
+        values, problems = read_file(path)
+    env_values, env_problems = read_environment(os.environ if environ is None else environ)
+    values.update(env_values)
+    problems += env_problems
+    if problems:
+        raise ConfigError(problems)
+    return replace(Config(), **values)
 
 
-def load_config(path: str | None) -> Config:
-    """Read a YAML config file; every key is optional."""
-    config = Config()
-    if not path:
-        return config
+def read_file(path: str) -> tuple[dict[str, object], list[str]]:
+    """The Config fields a file sets, and its problems as `FILE:LINE: message`."""
     try:
         with open(path, encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle) or {}
+            raw = load_located(handle)
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
-    except yaml.MarkedYAMLError as error:
-        line = error.problem_mark.line + 1 if error.problem_mark else 0
-        raise ConfigError(f"{path}:{line}: YAML: {error.problem}") from error
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}:1: the config must be a mapping")
-    unknown = sorted(set(raw) - _KEYS)
-    if unknown:
-        raise ConfigError(f"{path}: unknown keys: {', '.join(unknown)}")
-    simple = {k: raw[k] for k in _KEYS - {"ussd", "smpp", "voice", "simulation"} if k in raw}
-    if simple.get("log_format", "console") not in ("console", "json"):
-        raise ConfigError(f"{path}: log_format is console or json")
-    config = replace(config, **simple)
-    ussd = raw.get("ussd") or {}
-    routes = tuple((str(code).strip("*#"), str(url)) for code, url in (ussd.get("routes") or {}).items())
-    config = replace(
-        config,
-        ussd_routes=routes,
-        ussd_screen_timeout=float(ussd.get("screen_timeout", config.ussd_screen_timeout)),
-        ussd_dialogue_limit=float(ussd.get("dialogue_limit", config.ussd_dialogue_limit)),
-        ussd_app_timeout=float(ussd.get("app_timeout", config.ussd_app_timeout)),
-        ussd_network_code=str(ussd.get("network_code", config.ussd_network_code)),
-    )
-    config = _voice(config, raw.get("voice") or {}, path)
-    smpp = raw.get("smpp") or {}
-    if "accounts" in smpp:
-        try:
-            accounts = tuple(
-                Account(
-                    system_id=str(a["system_id"]), password=str(a["password"]),
-                    role=Role(a.get("role", "application")),
-                    owns=tuple(str(n) for n in a.get("owns", ())),
-                    throughput=float(a["throughput"]) if a.get("throughput") is not None else None,
-                    window=int(a.get("window", 10)),
-                    max_binds=int(a["max_binds"]) if a.get("max_binds") is not None else None,
-                )
-                for a in smpp["accounts"]
-            )
-        except (KeyError, TypeError, ValueError) as error:
-            raise ConfigError(f"{path}: smpp.accounts: each needs system_id, password, role mobile|application ({error})") from error
-        config = replace(config, accounts=accounts)
-    return _sms_simulation(config, (raw.get("simulation") or {}).get("sms") or {}, path)
+        return {}, [f"{path}:0: cannot read: {error.strerror}"]
+    except yaml.YAMLError as error:
+        problem = getattr(error, "problem", None) or str(error)
+        return {}, [f"{path}:{error_line(error)}: YAML: {problem}"]
+    reader = _Reader(path)
+    if raw is None:
+        return {}, []
+    if not isinstance(raw, Located):
+        return {}, [f"{path}:1: the config must be a mapping of keys"]
+    reader.document(raw)
+    return reader.values, reader.problems
 
 
-def _sms_simulation(config: Config, sms: object, path: str) -> Config:
-    """`simulation: {sms: {<msisdn or *>: {delay, failure_rate, error_code}}}`."""
-    try:
-        behaviours = {str(destination): Behaviour(**(fields or {})) for destination, fields in sms.items()}
-    except (AttributeError, TypeError, ValueError) as error:
-        raise ConfigError(f"{path}: simulation.sms: each destination takes delay, failure_rate, error_code ({error})") from error
-    return replace(config, sms_simulation=behaviours)
-
-
-_VOICE_KEYS = {"first_digit_timeout": float, "inter_digit_timeout": float, "max_digits": int,
-               "max_failures": int, "max_timeouts": int}
-
-
-def _voice(config: Config, voice: object, path: str) -> Config:
-    """The `voice:` section: digit timeouts (seconds, > 0) and limits (whole numbers, >= 1)."""
-    if not isinstance(voice, dict) or set(voice) - set(_VOICE_KEYS):
-        raise ConfigError(f"{path}: voice: a mapping of {', '.join(sorted(_VOICE_KEYS))}")
-    values = {}
-    for key, kind in _VOICE_KEYS.items():
-        if key not in voice:
+def read_environment(environ: Mapping[str, str]) -> tuple[dict[str, object], list[str]]:
+    """Config fields from `GATEWAY_<KEY>` / `GATEWAY_<SECTION>_<KEY>` variables (scalar keys only)."""
+    values: dict[str, object] = {}
+    problems: list[str] = []
+    for key in SCALARS:
+        raw = environ.get(key.env)
+        if raw is None:
             continue
-        value = voice[key]
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0 or (
-                kind is int and value != int(value)):
-            raise ConfigError(f"{path}: voice.{key}: a {'whole ' if kind is int else ''}number above 0")
-        values["voice_" + key] = kind(value)
-    return replace(config, **values)
+        try:
+            value = raw if key.textual else yaml.safe_load(raw)
+            values[key.attr] = key.parse(value)
+        except (Invalid, yaml.YAMLError) as error:
+            problems.append(f"{key.env}: {key.path}: {error}")
+    return values, problems
+
+
+class _Reader:
+    """Walks one parsed file, collecting Config fields and every problem with its line."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.values: dict[str, object] = {}
+        self.problems: list[str] = []
+        self._scalars = {key.path: key for key in SCALARS}
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(f"{self.path}:{line}: {message}")
+
+    def document(self, raw: Located) -> None:
+        known = sections()
+        for name, value in raw.items():
+            line = raw.line_of(name)
+            if name not in known:
+                self.problem(line, f"unknown key {name!r} (known: {', '.join(sorted(known))})")
+            elif not known[name]:
+                self.scalar(str(name), value, line)
+            elif value is not None:
+                self.section(str(name), value, line, known[name])
+
+    def scalar(self, path: str, value: object, line: int) -> None:
+        key = self._scalars[path]
+        try:
+            self.values[key.attr] = key.parse(value)
+        except Invalid as error:
+            self.problem(line, f"{path}: {error}")
+
+    def section(self, name: str, value: object, line: int, keys: set[str]) -> None:
+        if not isinstance(value, Located):
+            self.problem(line, f"{name}: a mapping of {', '.join(sorted(keys))}")
+            return
+        for key, item in value.items():
+            item_line = value.line_of(key)
+            path = f"{name}.{key}"
+            if key not in keys:
+                self.problem(item_line, f"{path}: unknown key (known: {', '.join(sorted(keys))})")
+            elif path == "ussd.routes":
+                self.routes(item, item_line)
+            elif path == "smpp.accounts":
+                self.accounts(item, item_line)
+            elif path == "simulation.sms":
+                self.sms_simulation(item, item_line)
+            else:
+                self.scalar(path, item, item_line)
+
+    def routes(self, value: object, line: int) -> None:
+        """`ussd.routes: {"123": http://host/ussd}`; a code may be written `*123#`."""
+        if value is None:
+            self.values["ussd_routes"] = ()
+            return
+        if not isinstance(value, Located):
+            self.problem(line, "ussd.routes: a mapping of service code to URL")
+            return
+        routes = []
+        for code, url in value.items():
+            where = value.line_of(code)
+            code_text = str(code).strip("*#")
+            if isinstance(code, bool) or not code_text.isdigit():
+                self.problem(where, f"ussd.routes: {code!r} is not a service code (digits, e.g. \"123\")")
+                continue
+            try:
+                routes.append((code_text, text(prefixes=("http://", "https://"))(url)))
+            except Invalid as error:
+                self.problem(where, f"ussd.routes.{code_text}: {error}")
+        self.values["ussd_routes"] = tuple(routes)
+
+    def accounts(self, value: object, line: int) -> None:
+        if not isinstance(value, list):
+            self.problem(line, "smpp.accounts: a list of accounts ({system_id, password, role, ...})")
+            return
+        accounts: list[Account] = []
+        seen: set[str] = set()
+        for index, item in enumerate(value):
+            where = f"smpp.accounts[{index}]"
+            if not isinstance(item, Located):
+                self.problem(line, f"{where}: a mapping with system_id, password, role")
+                continue
+            account = self.account(item, where)
+            if account is None:
+                continue
+            if account.system_id in seen:
+                self.problem(item.line_of("system_id"), f"{where}: system_id {account.system_id!r} given twice")
+            seen.add(account.system_id)
+            accounts.append(account)
+        self.values["accounts"] = tuple(accounts)
+
+    def account(self, item: Located, where: str) -> Account | None:
+        before = len(self.problems)
+        for key in item:
+            if key not in ACCOUNT_KEYS:
+                self.problem(item.line_of(key), f"{where}.{key}: unknown key (known: {', '.join(ACCOUNT_KEYS)})")
+        fields: dict[str, object] = {}
+        # SMPP 3.4 §4.1: system_id is at most 16 octets and password 9, each with its NUL.
+        checks = {
+            "system_id": text(max_length=15), "password": text(max_length=8),
+            "role": text(choices=tuple(role.value for role in Role)),
+            "throughput": number(0, 1e6, above=True), "window": integer(1, 1000), "max_binds": integer(1, 1000),
+        }
+        for key, parse in checks.items():
+            if item.get(key) is None:
+                if key in ("system_id", "password"):
+                    self.problem(item.line, f"{where}: {key} is required")
+                continue
+            try:
+                fields[key] = parse(item[key])
+            except Invalid as error:
+                self.problem(item.line_of(key), f"{where}.{key}: {error}")
+        owns = item.get("owns") or []
+        if not isinstance(owns, list):
+            owns = [owns]
+        numbers = []
+        for number_ in owns:
+            code = str(number_).strip("*#")
+            if isinstance(number_, bool) or not code.isdigit():
+                self.problem(item.line_of("owns"), f"{where}.owns: {number_!r} is not a short number or service code")
+            numbers.append(code)
+        if len(self.problems) > before:
+            return None
+        return Account(system_id=fields["system_id"], password=fields["password"],
+                       role=Role(fields.get("role", "application")), owns=tuple(numbers),
+                       throughput=fields.get("throughput"), window=fields.get("window", 10),
+                       max_binds=fields.get("max_binds"))
+
+    def sms_simulation(self, value: object, line: int) -> None:
+        """`simulation.sms: {<msisdn or *>: {delay, failure_rate, error_code}}`."""
+        if value is None:
+            self.values["sms_simulation"] = {}
+            return
+        if not isinstance(value, Located):
+            self.problem(line, "simulation.sms: a mapping of destination (MSISDN or *) to behaviour")
+            return
+        behaviours = {}
+        for destination, fields in value.items():
+            where = value.line_of(destination)
+            try:
+                key = "*" if destination == "*" else normalise_msisdn(str(destination))
+            except InvalidNumber:
+                self.problem(where, f"simulation.sms: {destination!r} is neither an MSISDN nor *")
+                continue
+            fields = fields or {}
+            if not isinstance(fields, dict) or set(fields) - set(BEHAVIOUR_KEYS) or any(
+                    isinstance(v, bool) for v in fields.values()):
+                self.problem(where, f"simulation.sms.{destination}: a mapping of {', '.join(BEHAVIOUR_KEYS)}")
+                continue
+            try:
+                behaviours[key] = Behaviour(**fields)
+            except ValueError as error:
+                self.problem(where, f"simulation.sms.{destination}: {error}")
+        self.values["sms_simulation"] = behaviours

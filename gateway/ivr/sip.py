@@ -23,6 +23,9 @@ _TOKEN = re.compile(r"[A-Za-z0-9.!%*_+`'~-]+")
 _REQUEST_LINE = re.compile(r"(?P<method>[A-Za-z0-9.!%*_+`'~-]+) (?P<uri>\S+) SIP/2\.0")
 _STATUS_LINE = re.compile(r"SIP/2\.0 (?P<status>[1-6]\d\d) ?(?P<reason>.*)")
 MAX_DATAGRAM = 65507
+# Limits on what a peer may send: far above any real phone's INVITE, far below a datagram.
+MAX_HEADERS = 100
+MAX_HEADER_VALUE = 4096
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -118,6 +121,12 @@ def parse(data: bytes) -> Request | Response:
         # Via, Contact and friends may carry several comma-separated values on one line.
         values = _split_commas(value) if key == "via" else [value.strip()]
         headers.extend((key, item) for item in values)
+    if len(headers) > MAX_HEADERS:
+        problem = problem or f"more than {MAX_HEADERS} headers"
+    if len(start) > MAX_HEADER_VALUE or any(len(value) > MAX_HEADER_VALUE for _, value in headers):
+        problem = problem or f"a start line or header value longer than {MAX_HEADER_VALUE} characters"
+    if "\x00" in text:
+        problem = problem or "a NUL character in the headers"
     message: Request | Response
     if request:
         message = Request(tuple(headers), b"", request["method"].upper(), request["uri"])
