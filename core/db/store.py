@@ -25,7 +25,8 @@ class Store:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
             os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
-        self.engine: Engine = create_engine(url, future=True)
+        # A server restart leaves dead connections in the pool: each is checked before use.
+        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=not self.is_sqlite)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin_immediate)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import exc as store_errors
+
 from core import errors as core_errors
+from core.subscribers import SwitchedOff
 from core.voice import NotConnected
+from gateway.cluster.errors import Unavailable
 from gateway.ivr.errors import InvalidDtmf, UnknownCall, UnknownVoiceNumber
 from gateway.sms.service import SmsRejected
 from gateway.ussd.errors import InvalidUssdString, ScreenTooLong, UnknownDialogue, UssdBusy
@@ -25,6 +29,7 @@ _STATUS: list[tuple[type[BaseException], int]] = [
     (core_errors.NotAuthenticated, 401),
     (core_errors.LoginLocked, 423),
     (NotConnected, 409),
+    (SwitchedOff, 409),
     (core_errors.NotAllowed, 403),
     (core_errors.UnknownSubscriber, 404),
     (core_errors.UnknownClient, 404),
@@ -37,15 +42,21 @@ _STATUS: list[tuple[type[BaseException], int]] = [
     (InvalidDtmf, 400),
     (UnknownCall, 404),
     (UnknownVoiceNumber, 404),
+    (Unavailable, 503),  # Redis or the shared store away (gateway/cluster)
 ]
 
 _SMS_STATUS = {"unknown_destination": 404, "destination_unavailable": 409}
+
+# The database went away (restart, network, pool exhausted): the request may be repeated later.
+STORE_UNAVAILABLE = (store_errors.OperationalError, store_errors.InterfaceError, store_errors.TimeoutError)
 
 
 def error_response(error: BaseException) -> tuple[int, dict] | None:
     """(status, body) for an error the API knows; None for a bug (answered 500)."""
     if isinstance(error, BadRequest):
         return error.status, {"error": error.code, "message": error.message}
+    if isinstance(error, STORE_UNAVAILABLE):
+        return 503, {"error": "store_unavailable", "message": "the store cannot be reached now; try again shortly"}
     if isinstance(error, SmsRejected):
         return _SMS_STATUS.get(error.code, 400), {"error": error.code, "message": error.message}
     for kind, status in _STATUS:
