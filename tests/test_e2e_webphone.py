@@ -7,13 +7,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.gatewayproc import GatewayProcess, password_in
+from tests.gatewayproc import ROOT, GatewayProcess, password_in
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -147,6 +149,7 @@ def test_ussd_menu_walk_to_the_balance(gateway, page, tmp_path):
     expect(screen).to_have_text("Баланс: 300.00 руб.")
     expect(page.locator("#ussd-ok")).to_be_visible()
     expect(page.locator("#acc-balance")).to_have_text("300.00 руб.")
+    expect(page.locator("#acc-tariff")).to_have_text("Базовый")  # the catalogue's name, not `standard`
     shot(page, tmp_path, "ussd-balance")
     page.click("#ussd-ok")
     expect(page.locator("#app-dialer")).to_be_visible()
@@ -345,6 +348,16 @@ def test_switched_off_handset_and_changes_made_elsewhere(gateway, page):
     assert gateway.get(f"/api/v1/subscribers/{A}")[1]["switched_on"] is False
     keys(page, "1")
     expect(page.locator("#dialled")).to_have_text("")  # a switched-off handset dials nothing
+    expect(notice(page)).to_contain_text("Телефон выключен: включите его")
+    # A page that missed the change (as if its socket were away) still dials: the gateway
+    # refuses (409 switched_off) and the page says why, the dialled code kept to retry.
+    page.evaluate("window.webphone.state.summary.switched_on = true")
+    page.evaluate("document.getElementById('notice').hidden = true")
+    dial(page, "*105#")
+    expect(notice(page)).to_contain_text("Телефон выключен: включите его")
+    expect(page.locator("#dialled")).to_have_text("*105#")
+    assert gateway.get(f"/api/v1/handsets/{A}/dialogues")[1] == []
+    page.evaluate("window.webphone.state.summary.switched_on = false")
     # Switched on again through the API: the page hears it on its socket.
     gateway.request("PATCH", f"/api/v1/handsets/{A}", {"switched_on": True})
     expect(page.locator("#switched-off")).to_be_hidden()
@@ -446,3 +459,66 @@ def test_a_sip_call_of_the_handset_shows_on_its_web_phone(gateway, page, tmp_pat
     spoken = [s["text"] for s in page.evaluate("window.webphone.played.spoken")]
     assert spoken[0].startswith("Вас приветствует Сервис-Гид")
     assert spoken[-1] == "Пароль отправлен вам в SMS. До свидания."
+
+
+def test_record_a_session_download_it_and_replay_it_on_a_fresh_gateway(gateway, page, tmp_path):
+    open_phone(page, gateway, A)
+    page.check("#rec-on")
+    dial(page, "*105*00#")
+    expect(page.locator("#ussd-text")).to_have_text("Пароль для входа в Личный кабинет отправлен в SMS.")
+    expect(page.locator("#sms-badge")).to_have_text("1")  # the password SMS, live
+    page.click("#ussd-ok")
+    dial(page, "*105#")
+    expect(page.locator("#ussd-text")).to_contain_text("1 Баланс и расходы")
+    page.fill("#ussd-reply", "1")
+    page.click("#ussd-send")
+    expect(page.locator("#ussd-text")).to_contain_text("1 Баланс\n")
+    page.fill("#ussd-reply", "1")
+    page.click("#ussd-send")
+    expect(page.locator("#ussd-text")).to_have_text("Баланс: 300.00 руб.")
+    page.click("#ussd-ok")
+    page.click("#tab-sms")
+    page.click("#sms-compose")
+    page.fill("#sms-to", "000100")
+    page.fill("#sms-text", "баланс")
+    page.click("#sms-send")
+    expect(page.locator("#sms-messages li.in")).to_contain_text("Баланс: 300.00 руб.")
+    expect(page.locator("#rec-status")).to_have_text("Записано шагов: 11")
+    page.uncheck("#rec-on")  # the recording stays to be downloaded
+    shot(page, tmp_path, "recorded")
+    with page.expect_download() as download:
+        page.click("#rec-download")
+    path = tmp_path / "recorded.yaml"
+    download.value.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    password = password_in(gateway.inbox(A)[0]["text"])
+    assert password not in text  # R08: the password travels as a regex capture, never written
+    assert "(?P<password>" in text
+    # Replayed by the CLI against a fresh gateway of its own, it passes.
+    run = subprocess.run([sys.executable, "-m", "gateway.cli", "scenario", "run", str(path)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "expect_sms" in run.stdout and "FAIL" not in run.stdout
+
+
+def test_r08_recorded_keys_typed_at_a_secret_voice_input_become_a_variable(gateway, page, tmp_path):
+    open_phone(page, gateway, A)
+    page.check("#rec-on")
+    dial(page, "0505")
+    prompt = page.locator("#call-prompt")
+    expect(prompt).to_contain_text("Вас приветствует Сервис-Гид")
+    keys(page, "2")
+    expect(prompt).to_contain_text("Введите новый пароль")
+    keys(page, "246813#")
+    expect(prompt).to_contain_text("Пароль сохранён.")
+    expect(page.locator("#call-keys")).to_have_text("Нажато: 2******#")
+    with page.expect_download() as download:
+        page.click("#rec-download")  # while still recording: what is recorded so far
+    path = tmp_path / "call.yaml"
+    download.value.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    assert "246813" not in text and "replay with --var for secret1" in text
+    assert "press: 2${secret1}#" in text  # one key per tone in the page, one press in the file
+    run = subprocess.run([sys.executable, "-m", "gateway.cli", "scenario", "run", str(path), "--var",
+                          "secret1=246813"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, text + run.stdout + run.stderr

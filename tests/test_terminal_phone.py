@@ -171,6 +171,50 @@ def test_record_turns_the_session_into_a_scenario_that_replays(gateway, tmp_path
     assert replay.returncode == 0, text + replay.stdout
 
 
+def test_a_switched_off_handset_is_refused_and_says_so(gateway):
+    child = phone(gateway, A)
+    child.expect_exact("Наберите *105#")
+    child.sendline("power off")
+    child.expect_exact("Телефон выключен.")
+    for line in ("*105#", "sms 000110 00", "call 0505"):
+        child.sendline(line)
+        child.expect_exact("Телефон выключен: сначала power on.")  # the gateway's 409 switched_off
+    child.expect_exact(f"{A}>")  # no dialogue, no call opened
+    assert gateway.inbox(A) == []
+    child.sendline("power on")
+    child.expect_exact("Телефон включён.")
+    child.sendline("*105#")
+    child.expect_exact("USSD: Сервис-Гид")
+    quit_phone(child)
+
+
+def test_record_keeps_a_reply_typed_at_a_secret_ussd_screen_out_of_the_file(gateway, tmp_path):
+    member = "79261110001"
+    assert gateway.post("/api/v1/subscribers", {"msisdn": member, "balance": "500.00"})[0] == 201
+    status, body = gateway.post("/api/v1/corporate/clients", {
+        "name": "Romashka LLC", "kind": "company", "regions": ["Moscow"], "members": [member],
+        "contacts": [member], "secret_question": "First pet?", "secret_answer": "Sharik"})
+    assert status == 201, body
+    record = tmp_path / "secret.yaml"
+    child = phone(gateway, member, "--record", str(record))
+    child.expect_exact("Наберите *105#")
+    child.sendline("sms 000511 регистрация")  # R30: the CP_ login and its password by SMS
+    child.expect(r"SMS от 000511: .*пароль: (\S+)\.")
+    corporate = child.match.group(1)
+    child.sendline("*105*9*3#")
+    child.expect_exact("Ваш ответ:")
+    child.expect_exact("USSD>")
+    child.sendline("sharik")
+    child.expect_exact("Новый пароль отправлен на контактные номера.")
+    child.expect_exact("SMS от")
+    quit_phone(child)
+    text = record.read_text(encoding="utf-8")
+    assert "sharik" not in text.lower() and corporate not in text  # R08
+    steps = yaml.safe_load(text)["steps"]
+    assert {"reply": {"secret": "secret1"}} in steps
+    assert "replay with --var for secret1" in text
+
+
 @pytest.mark.parametrize(("line", "mode", "kind", "arg", "text"), [
     ("*105#", Mode.IDLE, "dial", "*105#", ""),
     ("*105*1*2#", Mode.USSD, "dial", "*105*1*2#", ""),

@@ -16,10 +16,12 @@ from gateway.app import beside_checkout
 from gateway.phone.commands import Command, Mode, parse
 from gateway.phone.record import SessionRecorder
 from gateway.scenario.client import ApiError, HandsetApi, Unreachable
+from gateway.scenario.record import password_templates, secret_input
 from menus.render import fill
 from menus.schema import MenuSet
 
 POLL = 0.5  # seconds between looks at the inbox and the USSD screen
+OWN_TEXTS = ("switched_off",)  # API error codes with a terminal.* text of their own
 USAGE = {"sms": "sms 000110 00", "call": "call 0505", "roaming": "roaming on|off", "power": "power on|off"}
 
 
@@ -35,8 +37,7 @@ class Texts:
 
     def password_templates(self) -> list[str]:
         """SMS templates that carry a password, in every locale (for the recorder)."""
-        return [template for text in self.menus.texts.values() for template in text.values()
-                if "{password}" in template]
+        return password_templates(self.menus.texts)
 
 
 class Phone:
@@ -70,7 +71,10 @@ class Phone:
             try:
                 return self._run(command)
             except ApiError as error:
-                self.say(self.texts("error", code=error.code, message=error.message))
+                if error.code in OWN_TEXTS:  # refusals the handset explains in its own words
+                    self.say(self.texts(error.code))
+                else:
+                    self.say(self.texts("error", code=error.code, message=error.message))
             except Unreachable:
                 self.say(self.texts("unreachable", url=self.api.base))
         return True
@@ -126,9 +130,20 @@ class Phone:
 
     def _ussd(self, kind: str, text: str) -> None:
         screen = self.api.ussd(self.msisdn, text)
-        self._record({kind: text})
+        if self.recorder is not None and kind == "reply" and self._secret_reply(screen["session_id"]):
+            self.recorder.secret_reply()  # what was typed stays out of the file
+        else:
+            self._record({kind: text})
         self._record({"expect": screen["text"]})
         self._show_screen(screen)
+
+    def _secret_reply(self, session_id: str) -> bool:
+        """Whether the reply just sent went to a secret input; True when no record tells."""
+        records = self.api.request("GET", f"/api/v1/handsets/{self.msisdn}/dialogues?limit=5")
+        for dialogue in records if isinstance(records, list) else []:
+            if dialogue.get("id") == session_id:
+                return secret_input(dialogue)
+        return True
 
     def _show_screen(self, screen: dict) -> None:
         self._screen = (screen["session_id"], screen["text"], screen["end"])

@@ -2,6 +2,7 @@
 
 import { handset, request } from "./api.js";
 import { showAccount } from "./draw.js";
+import { record } from "./recorder.js";
 import { fail, state } from "./state.js";
 
 export async function refreshAccount() {
@@ -23,6 +24,7 @@ export async function toggle(field, input) {
   input.disabled = true;
   try {
     showAccount(await request("PATCH", handset(state.msisdn), { [field]: input.checked }));
+    record({ [field]: input.checked });
   } catch (error) {
     input.checked = !input.checked;
     fail(error);

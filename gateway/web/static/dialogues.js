@@ -5,6 +5,7 @@ import { refreshAccount } from "./account.js";
 import { render } from "./draw.js";
 import { $, fail, notice, state } from "./state.js";
 import { hush, speak, tone } from "./sound.js";
+import { fill, record, recording, refusal, reserve } from "./recorder.js";
 import * as texts from "./texts.js";
 
 const { t } = texts;
@@ -31,12 +32,19 @@ export async function ussd(input, dialling) {
   const previous = state.ussd;
   state.ussd = { session_id: previous ? previous.session_id : null, text: t("ussd_running"), end: false, waiting: true };
   render();
+  const slot = reserve();
   try {
     const screen = await request("POST", `${handset(msisdn)}/ussd`, { input });
+    fill(slot, await recordedInput(dialling, input, screen), { expect: screen.text });
     if (ticket !== ussdTicket) return;
     if (dialling) state.dialled = "";
     showUssd(screen);
   } catch (error) {
+    const code = refusal(error);
+    // A reply that found no dialogue (it ended elsewhere) is no refusal a replay repeats.
+    if (code && (dialling || code !== "invalid_ussd_string")) {
+      fill(slot, dialling ? { dial: { input, error: code } } : { reply: { text: input, error: code } });
+    }
     if (ticket !== ussdTicket) return;
     if (dialling) {
       state.ussd = null; // back to the dialler with the string still there to correct
@@ -51,6 +59,23 @@ export async function ussd(input, dialling) {
     render();
     fail(error);
   }
+}
+
+/** The dial or reply as recorded; a reply to a screen taking a secret (its dialogue record
+ * says so) keeps only its place, never what was typed. */
+async function recordedInput(dialling, input, screen) {
+  if (dialling) return { dial: input };
+  if (!recording()) return { reply: input };
+  try {
+    // The handset's records, the open dialogue first; each read waits for the records before it.
+    const records = await request("GET", `${handset(state.msisdn)}/dialogues?limit=5`);
+    const dialogue = records.find((record) => record.id === screen.session_id);
+    const inputs = dialogue ? dialogue.steps.filter((step) => step.kind === "reply" || step.kind === "secret") : [];
+    if (inputs.length && inputs.at(-1).kind !== "secret") return { reply: input };
+  } catch {
+    // No record to tell: below, the reply is kept out rather than risk a secret in the file.
+  }
+  return { secret_reply: true };
 }
 
 export function showUssd(screen) {
@@ -81,6 +106,7 @@ export async function cancelUssd() {
   render();
   try {
     await request("DELETE", `${handset(msisdn)}/ussd`);
+    record({ release: true });
   } catch (error) {
     fail(error);
   }
@@ -96,12 +122,16 @@ export async function startCall(number) {
   const msisdn = state.msisdn;
   state.call = { call_id: null, to: number, prompt: "", state: "connecting", path: [] };
   render();
+  const slot = reserve();
   try {
     const call = await request("POST", `${handset(msisdn)}/calls`, { to: number });
+    fill(slot, { call: number }, { expect_prompt: call.prompt });
     if (msisdn !== state.msisdn) return;
     state.dialled = "";
     callChanged(call);
   } catch (error) {
+    const code = refusal(error);
+    if (code) fill(slot, { call: { to: number, error: code } });
     if (msisdn !== state.msisdn) return;
     state.call = null;
     render();
@@ -127,8 +157,15 @@ export function sendDtmf(key) {
   if (!callId) return;
   // Tones go out one after the other, in the order they were pressed.
   dtmfQueue = dtmfQueue.then(async () => {
+    const before = state.call && state.call.call_id === callId ? state.call.path.length : null;
     try {
       const call = await request("POST", `/api/v1/calls/${callId}/dtmf`, { digits: key });
+      if (before !== null) {
+        // The call's path shows a key typed where the menu asks for a secret as "*".
+        const masked = key !== "*" && call.path.length > before && call.path[before] === "*";
+        record({ pressed: { keys: key, masked: [masked] } });
+        record({ expect_prompt: call.prompt });
+      }
       callChanged(call);
     } catch (error) {
       fail(error);
@@ -140,7 +177,9 @@ export async function hangUp() {
   const callId = state.call.call_id;
   hush();
   try {
-    callChanged(await request("DELETE", `/api/v1/calls/${callId}`));
+    const call = await request("DELETE", `/api/v1/calls/${callId}`);
+    record({ hangup: true });
+    callChanged(call);
   } catch (error) {
     fail(error);
     closeCall();

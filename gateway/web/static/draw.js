@@ -9,15 +9,26 @@ export function showAccount(summary) {
   if (state.msisdn && summary.msisdn !== state.msisdn) return;
   state.summary = summary;
   $("acc-balance").textContent = t("rub", { amount: summary.balance });
-  $("acc-tariff").textContent = summary.tariff;
-  $("acc-options").textContent = (summary.options || []).join(", ") || t("none");
-  $("acc-subscriptions").textContent = (summary.subscriptions || []).join(", ") || t("none");
+  $("acc-tariff").textContent = named(summary.tariff_name, summary.tariff);
+  $("acc-tariff").title = summary.tariff;
+  showItems("acc-options", summary.options, summary.option_names);
+  showItems("acc-subscriptions", summary.subscriptions, summary.subscription_names);
   $("acc-blocked").hidden = !summary.blocked;
   $("acc-locked").hidden = !summary.locked;
   $("acc-roaming").checked = summary.roaming;
   $("acc-switched-on").checked = summary.switched_on;
   renderStatus();
   $("switched-off").hidden = summary.switched_on;
+}
+
+/** A catalogue name in the page's language (the summary has every locale); the code without one. */
+function named(names, code) {
+  return (names && (names[texts.locale()] || Object.values(names)[0])) || code;
+}
+
+function showItems(id, codes = [], names = []) {
+  $(id).textContent = codes.map((code, index) => named(names[index], code)).join(", ") || t("none");
+  $(id).title = codes.join(", ");
 }
 
 export function render() {

@@ -8,6 +8,7 @@ import {
   startCall, ussd, ussdArrived,
 } from "./dialogues.js";
 import { render, renderSms, renderStatus, showAccount } from "./draw.js";
+import { download, fill, record, recording, refusal, reserve, startRecording, stopRecording } from "./recorder.js";
 import { Threads, peerOf } from "./sms.js";
 import { hush, played, tone } from "./sound.js";
 import { $, fail, notice, state, switchedOff } from "./state.js";
@@ -34,6 +35,7 @@ async function openSubscriber(raw) {
     return false;
   }
   if (state.socket) state.socket.close();
+  if (summary.msisdn !== state.msisdn) stopRecording(); // a recording is one handset's
   hush();
   forgetPending();
   Object.assign(state, {
@@ -141,6 +143,7 @@ async function pendingScreen() {
 
 function smsArrived(item) {
   if (!state.threads.received(item)) return;
+  record({ sms_received: { from: item.from, text: item.text } });
   const reading = state.tab === "sms" && state.peer === item.from;
   if (!reading) {
     state.threads.markUnread(item.from);
@@ -152,8 +155,16 @@ function smsArrived(item) {
 
 // -- keypad --------------------------------------------------------------------------
 
+function refuseSwitchedOff() {
+  notice(t("error.switched_off"), "error");
+}
+
 function pressKey(key) {
-  if (!state.msisdn || switchedOff()) return;
+  if (!state.msisdn) return;
+  if (switchedOff()) {
+    refuseSwitchedOff();
+    return;
+  }
   if (state.ussd && state.ussd.waiting) return;
   if (state.ussd && !state.ussd.end) {
     tone(key);
@@ -175,7 +186,11 @@ function pressKey(key) {
 }
 
 function callKey() {
-  if (!state.msisdn || switchedOff()) return;
+  if (!state.msisdn) return;
+  if (switchedOff()) {
+    refuseSwitchedOff();
+    return;
+  }
   if (state.ussd) {
     if (state.ussd.end) closeUssd();
     else sendReply();
@@ -241,8 +256,10 @@ async function sendSms(event) {
   const button = $("sms-send");
   button.disabled = true;
   const at = new Date().toISOString(); // when sent, so the thread shows it before its reply
+  const slot = reserve();
   try {
     const answer = await request("POST", `${handset(state.msisdn)}/sms`, { to, text });
+    fill(slot, { sms: { to, text } });
     const peer = peerOf(to);
     state.threads.sent(peer, text, answer.id, at);
     $("sms-text").value = "";
@@ -251,6 +268,8 @@ async function sendSms(event) {
     renderSms();
     refreshAccount();
   } catch (error) {
+    const code = refusal(error);
+    if (code) fill(slot, { sms: { to, text, error: code } });
     fail(error); // the text stays in the field: nothing typed is lost
   } finally {
     button.disabled = false;
@@ -301,6 +320,12 @@ function wire() {
   $("acc-roaming").addEventListener("change", () => toggle("roaming", $("acc-roaming")));
   $("acc-switched-on").addEventListener("change", () => toggle("switched_on", $("acc-switched-on")));
   $("acc-refresh").addEventListener("click", refreshAccount);
+  $("rec-on").addEventListener("change", () => {
+    if ($("rec-on").checked && state.msisdn) startRecording(state.msisdn);
+    else stopRecording();
+    $("rec-on").checked = recording();
+  });
+  $("rec-download").addEventListener("click", download);
   $("speak").addEventListener("change", () => { if (!$("speak").checked) hush(); });
   document.addEventListener("keydown", (event) => {
     if (event.target.closest("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
