@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.errors import InvalidAmount, SubscriberExists, UnknownSubscriber
+from core.errors import DomainError, InvalidAmount, SubscriberExists, UnknownSubscriber
 from core.ledger import period_of
 from core.money import format_roubles
 from core.numbers import normalise_msisdn
@@ -80,6 +80,20 @@ def require(uow: UnitOfWork, msisdn: str) -> SubscriberRecord:
     row = uow.subscribers.get(msisdn)
     if row is None:
         raise UnknownSubscriber(f"no subscriber {msisdn}")
+    return row
+
+
+class SwitchedOff(DomainError):
+    """The handset is switched off: it originates nothing and the network cannot reach it."""
+
+    code = "switched_off"
+
+
+def require_on(uow: UnitOfWork, msisdn: str) -> SubscriberRecord:
+    """The subscriber of a number whose handset is switched on; SwitchedOff otherwise."""
+    row = require(uow, msisdn)
+    if not row.switched_on:
+        raise SwitchedOff(f"the handset {row.msisdn} is switched off")
     return row
 
 

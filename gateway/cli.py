@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import replace
 
@@ -29,6 +30,13 @@ def main(argv: list[str] | None = None) -> int:
                      help="route a service code to an external Africa's Talking-style app")
     run.add_argument("--test-clock", action="store_true", default=None,
                      help="time moves only by POST /api/v1/clock/advance (scenarios, tests)")
+
+    config = commands.add_parser("config", help="check a config file or show the effective config (docs/config.md)")
+    config_commands = config.add_subparsers(dest="config_command", required=True)
+    config_check = config_commands.add_parser("check", help="exit 1 with FILE:LINE: message per problem")
+    config_check.add_argument("file")
+    config_show = config_commands.add_parser("show", help="the effective config as YAML, secrets masked")
+    config_show.add_argument("--config", help="YAML config file (default: $GATEWAY_CONFIG, else none)")
 
     menus = commands.add_parser("menus", help="check or draw menus.yaml")
     menus_commands = menus.add_subparsers(dest="menus_command", required=True)
@@ -66,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
             return run_gateway(_run_config(args))
         if args.command == "menus":
             return _menus(args)
+        if args.command == "config":
+            from gateway.configcheck import run_check, run_show
+
+            if args.config_command == "check":
+                return run_check(args.file)
+            return run_show(args.config or os.environ.get("GATEWAY_CONFIG"))
         if args.command == "scenario":
             from gateway.scenario.command import parse_variables, run_files
 
@@ -85,14 +99,20 @@ def main(argv: list[str] | None = None) -> int:
             Store(config.db_url).upgrade()
             print(f"store at head: {config.db_url.split('@')[-1]}")
             return 0
-    except (ConfigError, CatalogueError, MenuError) as error:
+    except ConfigError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print("gateway: the config has problems; nothing started", file=sys.stderr)
+        return 2
+    except (CatalogueError, MenuError) as error:
         print(f"gateway: {error}", file=sys.stderr)
         return 2
     return 2
 
 
 def _run_config(args):
-    config = load_config(getattr(args, "config", None))
+    # Precedence: command line > GATEWAY_* environment > file > defaults (docs/config.md).
+    config = load_config(getattr(args, "config", None) or os.environ.get("GATEWAY_CONFIG"))
     overrides = {
         "db": args.db, "host": getattr(args, "host", None), "http_port": getattr(args, "http_port", None),
         "smpp_port": getattr(args, "smpp_port", None), "sip_port": getattr(args, "sip_port", None),
@@ -100,16 +120,32 @@ def _run_config(args):
         "test_clock": getattr(args, "test_clock", None),
         "log_format": getattr(args, "log_format", None),
     }
-    config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    config = replace(config, **_checked_options({k: v for k, v in overrides.items() if v is not None}))
     routes = []
     for route in getattr(args, "ussd_route", []) or []:
         code, sep, url = route.partition("=")
         if not sep or not code.strip("*#").isdigit() or not url:
-            raise ConfigError(f"--ussd-route {route!r}: expected CODE=URL, e.g. 123=http://127.0.0.1:9000/ussd")
+            raise ConfigError([f"--ussd-route {route!r}: expected CODE=URL, e.g. 123=http://127.0.0.1:9000/ussd"])
         routes.append((code.strip("*#"), url))
     if routes:
         config = replace(config, ussd_routes=config.ussd_routes + tuple(routes))
     return config
+
+
+def _checked_options(options: dict) -> dict:
+    """Command-line values go through the same checks as the file's (a port within 0..65535, ...)."""
+    from gateway.configschema import SCALARS, Invalid
+
+    keys = {key.attr: key for key in SCALARS}
+    problems = []
+    for attr, value in options.items():
+        try:
+            options[attr] = keys[attr].parse(value)
+        except Invalid as error:
+            problems.append(f"--{attr.replace('_', '-')}: {error}")
+    if problems:
+        raise ConfigError(problems)
+    return options
 
 
 def _menus(args) -> int:

@@ -21,6 +21,7 @@ from gateway.actions import login_time
 from gateway.http.corporateapi import CorporateApi
 from gateway.http.errors import BadRequest, error_response
 from gateway.http.jsonio import field, read_json, write_json
+from gateway.http.ratelimit import Door
 from gateway.http.ussdapi import RawBody, UssdApi
 from gateway.ivr.service import VoiceService, call_json
 from gateway.metrics import CONTENT_TYPE, Metrics
@@ -31,6 +32,7 @@ from gateway.storework import StoreRunner
 from gateway.testclock import InvalidAdvance, check_advance
 from gateway.ussd.records import iso_time
 from gateway.ussd.service import UssdService
+from gateway.web.recordapi import RecordApi
 from gateway.web.texts import TextsApi
 from menus.render import fill
 
@@ -57,6 +59,8 @@ class Api(Resource):
         self._ready = ready
         self.on_account: Callable[[dict], None] = lambda summary: None  # handset changes, live (gateway/events.py)
         self.advance_clock: Callable[[float], object] | None = None  # set when the gateway runs a test clock
+        self.door = Door()  # rate limit, body size, admin token (gateway/http/ratelimit.py)
+        self.catalogue: Callable[[], object] | None = None  # the offer, for the names of tariffs and options
         p = r"/api/v1"
         n = r"(?P<msisdn>[^/]+)"
         self._routes: list[tuple[bytes, re.Pattern, Handler]] = [
@@ -88,10 +92,19 @@ class Api(Resource):
         self.ussd_api = UssdApi(ussd)  # screen, push, dialogue records, /ussd/africastalking
         self._routes += self.ussd_api.routes(p, n)
         self._routes += TextsApi(menus).routes(p)  # the web phone's labels from menus.yaml
+        self._routes += RecordApi(menus).routes(p)  # the web phone's Record: events to scenario YAML
         self._routes += CorporateApi(store, clock).routes(p)
+
+    def add_routes(self, routes: list[tuple[bytes, re.Pattern, Handler]]) -> None:
+        """More (method, path pattern, handler) routes, e.g. the status page's."""
+        self._routes += routes
 
     def render(self, request):
         path = request.path.decode("utf-8", "replace").rstrip("/") or "/"
+        refusal = self.door.refusal(request, path)
+        if refusal is not None:
+            write_json(request, *refusal)
+            return NOT_DONE_YET
         allowed = []
         for method, pattern, handler in self._routes:
             match = pattern.fullmatch(path)
@@ -133,6 +146,9 @@ class Api(Resource):
             answer = 500, {"error": "internal_error", "message": "the gateway failed; see its log"}
             if self._metrics is not None:
                 self._metrics.errors.labels("http").inc()
+        elif answer[0] == 503:
+            log.warning("store unavailable on %s %s: %s", request.method.decode(), request.path.decode(),
+                        type(failure.value).__name__)
         if not request._disconnected:
             write_json(request, *answer)
 
@@ -154,18 +170,30 @@ class Api(Resource):
         body = read_json(request)
         msisdn = field(body, "msisdn", str)
         tariff = field(body, "tariff", str, required=False, default=subscribers.DEFAULT_TARIFF)
+        if self.catalogue is not None:
+            self.catalogue().tariff(tariff)  # UnknownItem (400) before a subscriber on no tariff is stored
         balance = parse_roubles(field(body, "balance", (str, int), required=False, default="0"))
         roaming = field(body, "roaming", bool, required=False, default=False)
         locale = field(body, "locale", str, required=False, default="ru")
         account_of = field(body, "account_of", str, required=False)  # join that number's account (R28)
         summary = yield self._store.run(_create, msisdn, self._clock.seconds(), tariff, balance, roaming, locale,
                                         account_of)
-        return 201, summary.as_json()
+        return 201, self._summary_json(summary)
 
     @inlineCallbacks
     def get_subscriber(self, request, msisdn):
         summary = yield self._store.run(subscribers.summary, normalise_msisdn(msisdn))
-        return 200, summary.as_json()
+        return 200, self._summary_json(summary)
+
+    def _summary_json(self, summary: subscribers.Summary) -> dict:
+        """The summary with the catalogue's names (every locale) beside the codes."""
+        body = summary.as_json()
+        if self.catalogue is not None:
+            offer = self.catalogue()
+            body["tariff_name"] = _name_of(offer.tariffs, summary.tariff)
+            body["option_names"] = [_name_of(offer.options, code) for code in summary.options]
+            body["subscription_names"] = [_name_of(offer.subscriptions, code) for code in summary.subscriptions]
+        return body
 
     @inlineCallbacks
     def patch_handset(self, request, msisdn):
@@ -177,10 +205,10 @@ class Api(Resource):
         summary = yield self._store.run(
             _set_handset, normalise_msisdn(msisdn), roaming, switched_on
         )
-        self.on_account(summary.as_json())
+        self.on_account(self._summary_json(summary))
         if switched_on:  # MT the SMSC held while it was off
             yield self._sms.handset_changed(normalise_msisdn(msisdn))
-        return 200, summary.as_json()
+        return 200, self._summary_json(summary)
 
     def get_sms_simulation(self, request):
         return 200, self._sms.simulation.as_json()
@@ -216,6 +244,7 @@ class Api(Resource):
     @inlineCallbacks
     def send_sms(self, request, msisdn):
         body = read_json(request)
+        yield self._store.run(subscribers.require_on, msisdn)  # a switched-off handset sends nothing
         message_id = yield self._sms.send_from_handset(
             normalise_msisdn(msisdn), field(body, "to", str), field(body, "text", str)
         )
@@ -294,7 +323,7 @@ class Api(Resource):
         body = read_json(request)
         enabled = field(body, "login_notifications", bool)
         summary = yield self._store.run(_set_notifications, msisdn, enabled)
-        return 200, summary.as_json()
+        return 200, self._summary_json(summary)
 
     @inlineCallbacks
     def create_autopay(self, request):
@@ -357,6 +386,12 @@ def _create(uow, msisdn, now, tariff, balance, roaming, locale, account_of=None)
     account_id = subscribers.require(uow, account_of).account_id if account_of is not None else None
     return subscribers.create(uow, msisdn, now, tariff=tariff, balance=balance, roaming=roaming, locale=locale,
                               account_id=account_id)
+
+
+def _name_of(items, code: str) -> dict[str, str]:
+    """An item's names by locale; the code itself for one the catalogue no longer has."""
+    item = items.get(code)
+    return dict(item.name) if item is not None else {"ru": code, "en": code}
 
 
 def _set_handset(uow, msisdn, roaming, switched_on):

@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from twisted.internet.defer import Deferred, DeferredList, inlineCallbacks, succeed
 
-from core import charging, voice
+from core import charging, subscribers, voice
 from core.errors import DomainError, InsufficientFunds
 from core.money import format_roubles
 from core.numbers import is_msisdn, normalise_msisdn
@@ -295,6 +295,7 @@ def _with_charge(call: Call, charge: int) -> Call:
 def _connect(uow, offer, msisdn: str, number: str) -> tuple[str, float | None]:
     """R11: 0505 from roaming does not connect; a paid call needs a minute's money. The
     locale and the seconds the balance pays for (None: free)."""
+    subscribers.require_on(uow, msisdn)  # a switched-off handset calls nobody
     locale = voice.connect(uow, msisdn, number)
     try:
         limit = charging.call_limit(uow, offer, msisdn, number)

@@ -98,11 +98,17 @@ class UssdService:
         self._timers: dict[str, object] = {}  # session id -> its IDelayedCall
         self._unread: OrderedDict[str, UssdReply] = OrderedDict()
         self.on_screen: Callable[[UssdReply], None] = lambda reply: None  # unasked screens, live (gateway/events.py)
+        self.shared = None  # several nodes: gateway/cluster/dialogues.SharedDialogues
 
     # -- the handset side ---------------------------------------------------------------
 
     def handle(self, msisdn: str, text: str, terminal: Terminal | None = None) -> Deferred[UssdReply]:
         """A handset dialled a string or answered the open dialogue's screen."""
+        if self.shared is not None and terminal is None:  # the dialogue may stand on another node
+            return self.shared.around(msisdn, self._handle, msisdn, text)
+        return self._handle(msisdn, text, terminal)
+
+    def _handle(self, msisdn: str, text: str, terminal: Terminal | None = None) -> Deferred[UssdReply]:
         if isinstance(text, str) and not looks_like_ussd(text) and self.dialogues.current(msisdn, self._now()):
             return self.reply(msisdn, text, terminal)
         return self.dial(msisdn, text, terminal)
@@ -114,7 +120,7 @@ class UssdService:
         if not isinstance(text, str):
             raise InvalidUssdString("input must be a string")
         dialled = parse(text)
-        locale = yield self._store.run(_locale_of, msisdn)
+        locale = yield self._store.run(_reachable_locale, msisdn)
         now = self._now()
         self._unread.pop(msisdn, None)
         self._end_previous(msisdn, now)
@@ -173,7 +179,11 @@ class UssdService:
         log.info("ussd dialogue %s released by %s", d.session_id, msisdn)
         return self._finish(d, now, Outcome.RELEASED, "release", "", notify_app=True, released=True)
 
-    cancel = release
+    def cancel(self, msisdn: str):
+        """The handset's cancel (HTTP DELETE): a release wherever its dialogue stands."""
+        if self.shared is not None:
+            return self.shared.around(msisdn, self.release, msisdn)
+        return self.release(msisdn)
 
     def screen(self, msisdn: str) -> UssdReply | None:
         """What the handset shows: the open dialogue's screen, else an ended screen it has
@@ -208,7 +218,7 @@ class UssdService:
              server: Server = Server.NETWORK, its_session: int | None = None) -> Deferred[UssdReply]:
         """Network-initiated USSD: a notification (USSN) or a request (USSR) to the handset."""
         check_screen(text)
-        locale = yield self._store.run(_locale_of, msisdn)
+        locale = yield self._store.run(_reachable_locale, msisdn)
         now = self._now()
         old = self.dialogues.get(msisdn)
         if old is not None:
@@ -370,6 +380,8 @@ class UssdService:
         if now < when:
             self._arm(d)
             return
+        if self.shared is not None and not self.shared.may_expire(d, lambda: self._expire(session_id, msisdn)):
+            return  # another node may hold it now: the shared store decides, then calls again
         self._timers.pop(session_id, None)
         if why is Expiry.APP:
             self._app_error(d, f"no answer within {self.dialogues.app_timeout:g} s")
@@ -377,6 +389,31 @@ class UssdService:
         log.info("ussd dialogue %s of %s timed out (%s)", d.session_id, msisdn, why.value)
         self._finish(d, now, Outcome.TIMED_OUT, "timeout", self._menus.text("ussd_timeout", d.locale, "session_ended"),
                      notify_app=True, notify_terminal=True)
+
+    def forget(self, d: Dialogue) -> None:
+        """Drop this node's copy of a dialogue another node has taken on or ended (it records it)."""
+        if self.dialogues.discard(d):
+            timer = self._timers.pop(d.session_id, None)
+            if timer is not None and timer.active():
+                timer.cancel()
+
+    def abandon(self, d: Dialogue) -> None:
+        """End a dialogue taken on from another node that cannot go on here (it held a secret
+        typed there): recorded as failed, the handset shown that it ended."""
+        self.adopt(d)
+        log.warning("ussd dialogue %s of %s cannot move nodes in the middle of a secret input", d.session_id,
+                    d.msisdn)
+        self._finish(d, self._now(), Outcome.APP_ERROR, "error", self._menus.text("session_ended", d.locale),
+                     notify_terminal=True)
+
+    def adopt(self, d: Dialogue) -> None:
+        """Take on a dialogue from another node: this node's table and timer serve it now."""
+        old = self.dialogues.adopt(d)
+        if old is not None and old is not d:
+            timer = self._timers.pop(old.session_id, None)
+            if timer is not None and timer.active():
+                timer.cancel()
+        self._arm(d)
 
     def _app_error(self, d: Dialogue, reason: str) -> None:
         if self.dialogues.get(d.msisdn) is not d:
@@ -445,3 +482,8 @@ def _checked(answer: tuple[str, Continuation]) -> ScreenOut:
 
 def _locale_of(uow, msisdn: str) -> str:
     return subscribers.require(uow, msisdn).locale
+
+
+def _reachable_locale(uow, msisdn: str) -> str:
+    """A switched-off handset neither dials nor gets pushes (subscribers.SwitchedOff)."""
+    return subscribers.require_on(uow, msisdn).locale
