@@ -25,7 +25,7 @@ from gateway.http.api import Api
 from gateway.http.ratelimit import Door, RateLimiter, limited_request
 from gateway.ivr.protocol import SipProtocol
 from gateway.ivr.service import VoiceService
-from gateway.ivr.session import Timers
+from gateway.ivr.session import CallState, Timers
 from gateway.ivr.speech import Prompts
 from gateway.ivr.uas import UserAgentServer
 from gateway.menurunner import MenuRunner
@@ -94,7 +94,7 @@ class Gateway:
         self.ussd = UssdService(
             menu_runner, self.runner,
             Dialogues(config.ussd_screen_timeout, config.ussd_dialogue_limit, config.ussd_app_timeout),
-            clock, config.otp_ttl, routes=dict(config.ussd_routes),
+            clock, config.otp_ttl, routes=dict(config.ussd_routes), metrics=self.metrics,
         )
         self.sms = SmsService(menu_runner, self.runner, self.outbox, clock, config.accounts, config.otp_ttl,
                               Simulation(config.sms_simulation), config.smpp_reassembly_timeout)
@@ -135,7 +135,9 @@ class Gateway:
         return node
 
     def _gauges(self) -> None:
-        """Live state read at each scrape of /metrics."""
+        """Live state read at each scrape of /metrics, and counters fed by the services' listeners."""
+        self.outbox.subscribe(lambda message: self.metrics.sms_to_handsets.inc())
+        self.voice.observers.append(self._count_call)
         gauge = self.metrics.gauge
         gauge("gateway_store_queue_depth", "Store transactions waiting for a store thread", lambda: self.runner.queued)
         gauge("gateway_ussd_open_dialogues", "USSD dialogues open now", lambda: len(self.ussd.dialogues))
@@ -146,6 +148,10 @@ class Gateway:
             gauge("gateway_cluster_redis_up", "1 while this node hears the others through Redis",
                   lambda: int(cluster.link.listening))
             gauge("gateway_cluster_peers", "Other nodes whose announcements are current", lambda: cluster.peers)
+
+    def _count_call(self, call) -> None:
+        if call.state is CallState.ENDED and call.end_reason is not None:
+            self.metrics.calls.labels(call.transport, call.end_reason.value).inc()
 
     def _jobs(self) -> list[Job]:
         """The core's periodic work, in the order a billing day needs it."""
@@ -195,7 +201,8 @@ class Gateway:
         site.displayTracebacks = False
         http = self.reactor.listenTCP(self.config.http_port, site, interface=host)
         backend = self.cluster.backend() if self.cluster is not None else self.sms
-        smpp = self.reactor.listenTCP(self.config.smpp_port, SMSCFactory(backend, self.reactor), interface=host)
+        smpp = self.reactor.listenTCP(self.config.smpp_port, SMSCFactory(backend, self.reactor, metrics=self.metrics),
+                                       interface=host)
         self.sip = SipProtocol(UserAgentServer(host, self.config.sip_port), self.voice,
                                lambda media: self.reactor.listenUDP(0, media, interface=host), self.reactor,
                                Prompts(lambda fn, *args: threads.deferToThreadPool(

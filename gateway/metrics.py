@@ -30,6 +30,13 @@ class Metrics:
                                        ["outcome"], buckets=LATENCY_BUCKETS, registry=r)
         self.actions = Counter("gateway_menu_actions", "Menu actions run, by channel and outcome",
                                ["action", "channel", "outcome"], registry=r)
+        self.pdus = Counter("gateway_smpp_pdus_sent", "SMPP PDUs sent, by command and status (each response "
+                            "answers one PDU received)", ["command", "status"], registry=r)
+        self.sms_to_handsets = Counter("gateway_sms_to_handsets", "SMS stored in a handset's inbox", registry=r)
+        self.dialogues = Counter("gateway_ussd_dialogues", "USSD dialogues ended, by outcome", ["outcome"],
+                                 registry=r)
+        self.calls = Counter("gateway_voice_calls", "Voice-menu calls ended, by transport and reason",
+                             ["transport", "reason"], registry=r)
         self.errors = Counter("gateway_errors", "Unexpected errors (bugs) answered as such, by where",
                               ["where"], registry=r)
 

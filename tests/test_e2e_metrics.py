@@ -43,4 +43,29 @@ def test_traffic_and_live_state_are_measured(gateway):
     assert value(after, "gateway_store_queue_depth") == 0
     assert value(after, "gateway_smpp_binds") == 0
     gateway.request("DELETE", f"/api/v1/calls/{call['call_id']}")
-    assert value(scrape(gateway), "gateway_voice_active_calls") == 0
+    ended = scrape(gateway)
+    assert value(ended, "gateway_voice_active_calls") == 0
+    assert value(ended, "gateway_voice_calls_total", transport="api", reason="hung_up") == 1
+    assert value(ended, "gateway_ussd_dialogues_total", outcome="completed") == 1
+
+
+def test_smpp_pdus_and_sms_to_handsets_are_counted(gateway):
+    import smpplib.client
+
+    client = smpplib.client.Client(*gateway.smpp, timeout=10, allow_unknown_opt_params=True)
+    client.connect()
+    client.bind_transceiver(system_id="handsets", password="handsets")
+    received = []
+    client.set_message_received_handler(lambda pdu: received.append(pdu))
+    client.send_message(source_addr=A, destination_addr="000110", short_message=b"00",
+                        source_addr_ton=1, source_addr_npi=1, dest_addr_ton=3, dest_addr_npi=0)
+    while not received:
+        client.read_once()
+    client.unbind()
+    client.disconnect()
+    samples = scrape(gateway)
+    ok = "0x00000000"
+    assert value(samples, "gateway_smpp_pdus_sent_total", command="bind_transceiver_resp", status=ok) == 1
+    assert value(samples, "gateway_smpp_pdus_sent_total", command="submit_sm_resp", status=ok) == 1
+    assert value(samples, "gateway_smpp_pdus_sent_total", command="deliver_sm", status=ok) >= 1
+    assert value(samples, "gateway_sms_to_handsets_total") >= 1

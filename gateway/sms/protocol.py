@@ -9,6 +9,7 @@ from twisted.internet.protocol import Protocol, ServerFactory, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from gateway.metrics import Metrics
 from gateway.sms.codec import PDU, encode
 from gateway.sms.errors import CommandStatus as S
 from gateway.sms.errors import LocalProtocolError, SmppError
@@ -70,9 +71,11 @@ class SMSCProtocol(Protocol):
     log = Logger()
 
     def __init__(
-        self, backend: SmscBackend, clock: IReactorTime, system_id: str = DEFAULT_SYSTEM_ID
+        self, backend: SmscBackend, clock: IReactorTime, system_id: str = DEFAULT_SYSTEM_ID,
+        metrics: Metrics | None = None,
     ) -> None:
         self.backend = backend
+        self.metrics = metrics
         self.clock = clock  # for the enquire_link / inactivity timers to come
         self.session = SMSCSession(system_id)
         self.peer = "-"
@@ -144,6 +147,8 @@ class SMSCProtocol(Protocol):
             # the ESME still gets an answer.
             data = encode(PDU(pdu.command, S.ESME_RSYSERR, pdu.sequence))
         self.transport.write(data)
+        if self.metrics is not None:
+            self.metrics.pdus.labels(pdu.command, f"0x{pdu.status:08x}").inc()
 
     def _authenticate(self, command: Authenticate) -> list[Command]:
         try:
@@ -198,14 +203,16 @@ class SMSCFactory(ServerFactory):
     """Builds an SMSCProtocol per ESME connection, all sharing one backend and clock."""
 
     def __init__(
-        self, backend: SmscBackend, clock: IReactorTime, system_id: str = DEFAULT_SYSTEM_ID
+        self, backend: SmscBackend, clock: IReactorTime, system_id: str = DEFAULT_SYSTEM_ID,
+        metrics: Metrics | None = None,
     ) -> None:
         self.backend = backend
         self.clock = clock
         self.system_id = system_id
+        self.metrics = metrics
 
     def buildProtocol(self, addr: IAddress) -> SMSCProtocol:
-        protocol = SMSCProtocol(self.backend, self.clock, self.system_id)
+        protocol = SMSCProtocol(self.backend, self.clock, self.system_id, self.metrics)
         protocol.factory = self
         return protocol
 

@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 
 from core import subscribers
 from gateway.menurunner import MenuRunner
+from gateway.metrics import Metrics
 from gateway.storework import StoreRunner
 from gateway.ussd.codec import MAX_LENGTH, UssdString, looks_like_ussd, parse
 from gateway.ussd.errors import AppFailed, InvalidUssdString, NoDialogue, ScreenTooLong, UssdBusy
@@ -84,7 +85,8 @@ def check_screen(text: str) -> None:
 
 class UssdService:
     def __init__(self, runner: MenuRunner, store: StoreRunner, dialogues: Dialogues, clock, otp_ttl: float,
-                 routes: dict[str, str] | None = None) -> None:
+                 routes: dict[str, str] | None = None, metrics: Metrics | None = None) -> None:
+        self._metrics = metrics
         self._menus = MenuServer(runner, clock, otp_ttl)
         self._store = store
         self.dialogues = dialogues
@@ -450,6 +452,8 @@ class UssdService:
         if notify_app and d.server is Server.SMPP_APP and self.smpp is not None:
             self.smpp.app_end(d)
         self.records.add(record_of(d, now, outcome))
+        if self._metrics is not None:
+            self._metrics.dialogues.labels(outcome.value).inc()
         log.info("ussd dialogue %s of %s on *%s# %s after %.1f s", sid, d.msisdn, d.service_code or "-",
                  outcome.value, now - d.started_at)
         return True
