@@ -117,3 +117,21 @@ def password_in(text: str) -> str:
     match = re.search(r"(?:кабинет|password): ([A-Za-z0-9]+)\.", text)
     assert match, f"no password in {text!r}"
     return match.group(1)
+
+
+def password_over_smpp(gateway: GatewayProcess, msisdn: str) -> None:
+    """`00` to 000110 sent by a handset over SMPP (the `mobile` account); returns once the
+    password SMS came back on the bind as a deliver_sm."""
+    import smpplib.client
+
+    client = smpplib.client.Client(*gateway.smpp, timeout=10, allow_unknown_opt_params=True)
+    client.connect()
+    client.bind_transceiver(system_id="handsets", password="handsets")
+    received = []
+    client.set_message_received_handler(lambda pdu: received.append(pdu))
+    client.send_message(source_addr=msisdn, destination_addr="000110", short_message=b"00",
+                        source_addr_ton=1, source_addr_npi=1, dest_addr_ton=3, dest_addr_npi=0)
+    while not received:
+        client.read_once()
+    client.unbind()
+    client.disconnect()

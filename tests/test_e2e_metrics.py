@@ -6,6 +6,8 @@ import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.gatewayproc import password_over_smpp
+
 A = "79261234567"
 
 
@@ -50,19 +52,7 @@ def test_traffic_and_live_state_are_measured(gateway):
 
 
 def test_smpp_pdus_and_sms_to_handsets_are_counted(gateway):
-    import smpplib.client
-
-    client = smpplib.client.Client(*gateway.smpp, timeout=10, allow_unknown_opt_params=True)
-    client.connect()
-    client.bind_transceiver(system_id="handsets", password="handsets")
-    received = []
-    client.set_message_received_handler(lambda pdu: received.append(pdu))
-    client.send_message(source_addr=A, destination_addr="000110", short_message=b"00",
-                        source_addr_ton=1, source_addr_npi=1, dest_addr_ton=3, dest_addr_npi=0)
-    while not received:
-        client.read_once()
-    client.unbind()
-    client.disconnect()
+    password_over_smpp(gateway, A)
     samples = scrape(gateway)
     ok = "0x00000000"
     assert value(samples, "gateway_smpp_pdus_sent_total", command="bind_transceiver_resp", status=ok) == 1

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 
-import smpplib.client
-import smpplib.consts
 import sqlalchemy
 
-from tests.gatewayproc import GatewayProcess, password_in
+from tests.gatewayproc import GatewayProcess, password_in, password_over_smpp
 
 A = "79261234567"
 
@@ -59,17 +57,7 @@ def exercise_every_secret(gateway) -> tuple[list[str], list[str]]:
     codes.append(password_in(gateway.inbox(A)[-1]["text"]))
     typed = ["918273645", "55512340", "Zq8-perm-pass"]
     # Over SMPP too: the code travels in a deliver_sm, never in a log.
-    client = smpplib.client.Client(*gateway.smpp, timeout=10, allow_unknown_opt_params=True)
-    client.connect()
-    client.bind_transceiver(system_id="handsets", password="handsets")
-    received = []
-    client.set_message_received_handler(lambda pdu: received.append(pdu))
-    client.send_message(source_addr=A, destination_addr="000110", short_message=b"00",
-                        source_addr_ton=1, source_addr_npi=1, dest_addr_ton=3, dest_addr_npi=0)
-    while not received:
-        client.read_once()
-    client.unbind()
-    client.disconnect()
+    password_over_smpp(gateway, A)
     codes.append(password_in(gateway.inbox(A)[-1]["text"]))
     gateway.stop()
     return codes, typed
