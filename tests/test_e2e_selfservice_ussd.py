@@ -94,7 +94,8 @@ def test_r19_promised_payment_quote_take_and_status(gateway):
     assert balance(gateway, A) == "590.00"
     assert gateway.ussd(A, "*105*5*6*2#")["text"].startswith("Обещанный платёж 300.00 руб. до")
     again = walk(gateway, A, "5", "6", "1", "100", "1")
-    assert again["end"] and again["text"] == "Операция не выполнена. Справка: 0500."
+    # A second one while the first is outstanding is refused, saying why.
+    assert again["end"] and again["text"].startswith("Обещанный платёж недоступен:")
 
 
 def test_r22_package_remainders_and_purchase(gateway):
@@ -131,7 +132,7 @@ def test_r23_transfer_and_pay_for_me(gateway):
     assert gateway.ussd(B, "1")["text"] == f"Оплачено 30.00 руб. за {A}."
     assert (balance(gateway, A), balance(gateway, B)) == ("280.00", "170.00")
     self_transfer = walk(gateway, A, "5", "3", A, "10", "1")
-    assert self_transfer["end"] and self_transfer["text"] == "Операция не выполнена. Справка: 0500."
+    assert self_transfer["end"] and self_transfer["text"] == "Этому номеру нельзя перевести или отправить запрос."
 
 
 def test_r24_block_refuses_paid_operations_until_unblocked(gateway):
