@@ -17,6 +17,13 @@ class Located(dict):
         return self.key_lines.get(key, self.line)
 
 
+class LocatedList(list):
+    """A YAML sequence that knows the line it starts on and the line of each item."""
+
+    line = 0
+    item_lines: list
+
+
 class _Loader(yaml.SafeLoader):
     pass
 
@@ -37,11 +44,20 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
     return result
 
 
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LocatedList:
+    result = LocatedList(loader.construct_object(item, deep=True) for item in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [item.start_mark.line + 1 for item in node.value]
+    return result
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def load_located(stream: IO[str] | str) -> object:
-    """Parse YAML safely; mappings come back as `Located`. Raises yaml.YAMLError."""
+    """Parse YAML safely; mappings come back as `Located`, sequences as `LocatedList`.
+    Raises yaml.YAMLError."""
     return yaml.load(stream, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
 
 

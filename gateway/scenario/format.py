@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from core.yamlmarks import error_line
+from core.yamlmarks import Located, LocatedList, error_line, load_located
 
 DEFAULT_HANDSET = "79261234567"  # a demo subscriber of every fresh gateway
 DEFAULT_WITHIN = 5.0  # seconds an expected SMS may take to arrive
@@ -66,51 +66,6 @@ class Scenario:
     steps: list[Step] = field(default_factory=list)
 
 
-# -- reading YAML with lines --------------------------------------------------------------
-
-
-class _Mapping(dict):
-    line = 0
-    key_lines: dict
-
-    def line_of(self, key: object) -> int:
-        return self.key_lines.get(key, self.line)
-
-
-class _Sequence(list):
-    line = 0
-    item_lines: list
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _mapping(loader: _Loader, node: yaml.MappingNode) -> _Mapping:
-    loader.flatten_mapping(node)
-    result = _Mapping()
-    result.line = node.start_mark.line + 1
-    result.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in result:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = key_node.start_mark.line + 1
-    return result
-
-
-def _sequence(loader: _Loader, node: yaml.SequenceNode) -> _Sequence:
-    result = _Sequence(loader.construct_object(item, deep=True) for item in node.value)
-    result.line = node.start_mark.line + 1
-    result.item_lines = [item.start_mark.line + 1 for item in node.value]
-    return result
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
-
-
 # -- checking ---------------------------------------------------------------------------
 
 
@@ -144,12 +99,12 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
     """A scenario from YAML text; ScenarioError lists every problem as FILE:LINE: message."""
     problems = _Problems(path)
     try:
-        raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        raw = load_located(text)
     except yaml.YAMLError as error:
         problem = getattr(error, "problem", None) or str(error)
         raise ScenarioError([f"{path}:{error_line(error)}: YAML: {problem}"]) from error
     scenario = Scenario(path=path, name=path, handset=DEFAULT_HANDSET)
-    if isinstance(raw, _Mapping):
+    if isinstance(raw, Located):
         for key in raw:
             if key not in ("name", "handset", "steps"):
                 problems.add(raw.line_of(key), f"unknown key {key!r} (expected name, handset, steps)")
@@ -167,11 +122,11 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
         steps_line = raw.line_of("steps")
         if "steps" not in raw:
             problems.add(raw.line, "missing key 'steps'")
-            steps = _Sequence()
+            steps = LocatedList()
             steps.item_lines = []
     else:
         steps, steps_line = raw, 1
-    if not isinstance(steps, _Sequence):
+    if not isinstance(steps, LocatedList):
         problems.add(getattr(steps, "line", steps_line),
                      "a scenario is a list of steps, or a mapping with name, handset and steps")
         raise ScenarioError(problems.lines)
@@ -188,7 +143,7 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
 
 
 def _step(item: object, line: int) -> Step:
-    if not isinstance(item, _Mapping) or len(item) != 1:
+    if not isinstance(item, Located) or len(item) != 1:
         raise _Invalid(line, f"a step is a mapping with one key, one of: {', '.join(STEPS)}")
     (kind, value), = item.items()
     parse = STEPS.get(kind)
@@ -211,8 +166,8 @@ def _text(value: object, line: int, what: str, *, allow_empty: bool = False) -> 
 
 
 def _mapping_of(value: object, line: int, kind: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()
-                ) -> _Mapping:
-    if not isinstance(value, _Mapping):
+                ) -> Located:
+    if not isinstance(value, Located):
         raise _Invalid(line, f"{kind} needs a mapping with {', '.join(allowed)}")
     for key in value:
         if key not in allowed:
@@ -223,17 +178,17 @@ def _mapping_of(value: object, line: int, kind: str, allowed: tuple[str, ...], r
     return value
 
 
-def _error_code(value: _Mapping, kind: str) -> str | None:
+def _error_code(value: Located, kind: str) -> str | None:
     if "error" not in value:
         return None
     return _text(value["error"], value.line_of("error"), f"{kind}.error")
 
 
-def _match(value: object, line: int, kind: str, extra: tuple[str, ...] = ()) -> tuple[Match, _Mapping | None]:
+def _match(value: object, line: int, kind: str, extra: tuple[str, ...] = ()) -> tuple[Match, Located | None]:
     """An expectation given as a bare text (equal) or one of text/regex/contains."""
     if isinstance(value, str):
         return Match("text", value), None
-    if not isinstance(value, _Mapping):
+    if not isinstance(value, Located):
         raise _Invalid(line, f"{kind} needs a text, or a mapping with one of text, regex, contains")
     options = _mapping_of(value, line, kind, MATCH_KEYS + extra)
     given = [k for k in MATCH_KEYS if k in options]
@@ -262,7 +217,7 @@ def _positive(value: object, line: int, what: str) -> float:
 
 
 def _parse_dial(value, line, kind):
-    if isinstance(value, _Mapping):
+    if isinstance(value, Located):
         options = _mapping_of(value, line, kind, ("input", "error"), ("input",))
         return {"value": _text(options["input"], options.line_of("input"), f"{kind}.input"),
                 "error": _error_code(options, kind)}
@@ -270,7 +225,7 @@ def _parse_dial(value, line, kind):
 
 
 def _parse_reply(value, line, kind):
-    if isinstance(value, _Mapping) and "secret" in value:
+    if isinstance(value, Located) and "secret" in value:
         options = _mapping_of(value, line, kind, ("secret",))
         secret = options["secret"]
         if secret is True:
@@ -278,7 +233,7 @@ def _parse_reply(value, line, kind):
         if isinstance(secret, str) and VARIABLE.fullmatch("${" + secret + "}"):
             return {"secret": secret}
         raise _Invalid(options.line_of("secret"), "reply.secret is true (the variable `secret`) or a variable name")
-    if isinstance(value, _Mapping):
+    if isinstance(value, Located):
         options = _mapping_of(value, line, kind, ("text", "error"), ("text",))
         return {"value": _text(options["text"], options.line_of("text"), f"{kind}.text", allow_empty=True),
                 "error": _error_code(options, kind)}
@@ -326,14 +281,14 @@ def _parse_expect_sms(value, line, kind):
 
 
 def _parse_call(value, line, kind):
-    if isinstance(value, _Mapping):
+    if isinstance(value, Located):
         options = _mapping_of(value, line, kind, ("to", "error"), ("to",))
         return {"value": _text(options["to"], options.line_of("to"), "call.to"), "error": _error_code(options, kind)}
     return {"value": _text(value, line, kind), "error": None}
 
 
 def _parse_press(value, line, kind):
-    if isinstance(value, _Mapping):
+    if isinstance(value, Located):
         options = _mapping_of(value, line, kind, ("keys", "error"), ("keys",))
         return {"value": _text(options["keys"], options.line_of("keys"), "press.keys"),
                 "error": _error_code(options, kind)}
@@ -355,7 +310,7 @@ def _parse_flag_step(value, line, kind):
 
 
 def _parse_advance(value, line, kind):
-    if isinstance(value, _Mapping):
+    if isinstance(value, Located):
         options = _mapping_of(value, line, kind, tuple(UNITS))
         if len(options) != 1:
             raise _Invalid(options.line, f"advance: give one of {', '.join(UNITS)}")
