@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gateway.sms.codec import PDU, encode  # noqa: E402
+from tests.gatewayproc import listening_ports  # noqa: E402
 
 HANDSET = "79261234567"
 CONFIG = """
@@ -51,16 +52,7 @@ def start(command: list[str], count: int, workdir: str | None = None) -> tuple[s
     log = open(os.path.join(workdir, "gateway.log"), "wb") if workdir else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=log,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    ports: dict[str, tuple[str, int]] = {}
-    while len(ports) < count:
-        line = process.stdout.readline().decode()
-        if not line:
-            raise RuntimeError("the server exited before listening")
-        if line.startswith("listening "):
-            _, name, address = line.split()
-            host, port = address.rsplit(":", 1)
-            ports[name] = (host, int(port))
-    return process, ports
+    return process, listening_ports(process, count)
 
 
 def ceiling_server() -> None:

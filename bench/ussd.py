@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gateway.sms.codec import PDU, PDUFramer, decode, encode  # noqa: E402
+from tests.gatewayproc import listening_ports  # noqa: E402
 
 FIRST = 79000000000
 INVALID_KEY = "x"  # never a menu key: the menus re-prompt, whatever menus.yaml offers
@@ -46,26 +47,13 @@ def start_gateway(workdir: str) -> tuple[subprocess.Popen, dict[str, tuple[str, 
     log = open(os.path.join(workdir, "gateway.log"), "wb")  # noqa: SIM115 - lives as long as the child
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=log,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    return process, _ports(process, 2)
+    return process, listening_ports(process, 2)
 
 
 def start_ceiling() -> tuple[subprocess.Popen, dict[str, tuple[str, int]]]:
     process = subprocess.Popen([sys.executable, __file__, "--ceiling-server"], cwd=ROOT, stdout=subprocess.PIPE,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    return process, _ports(process, 1)
-
-
-def _ports(process: subprocess.Popen, count: int) -> dict[str, tuple[str, int]]:
-    ports: dict[str, tuple[str, int]] = {}
-    while len(ports) < count:
-        line = process.stdout.readline().decode()
-        if not line:
-            raise RuntimeError("the server exited before listening")
-        if line.startswith("listening "):
-            _, name, address = line.split()
-            host, port = address.rsplit(":", 1)
-            ports[name] = (host, int(port))
-    return ports
+    return process, listening_ports(process, 1)
 
 
 def ceiling_server() -> None:

@@ -14,6 +14,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def listening_ports(process: subprocess.Popen, count: int) -> dict[str, tuple[str, int]]:
+    """The `listening <name> <host>:<port>` lines a server prints, read until `count` came."""
+    assert process.stdout is not None
+    ports: dict[str, tuple[str, int]] = {}
+    while len(ports) < count:
+        line = process.stdout.readline().decode()
+        if not line:
+            raise RuntimeError("the server exited before listening")
+        if line.startswith("listening "):
+            _, name, address = line.split()
+            host, port = address.rsplit(":", 1)
+            ports[name] = (host, int(port))
+    return ports
+
+
 class GatewayProcess:
     def __init__(self, workdir: Path, *extra: str) -> None:
         self.workdir = workdir
@@ -33,16 +48,11 @@ class GatewayProcess:
             command, cwd=ROOT, stdout=subprocess.PIPE, stderr=self._log,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-        assert self.process.stdout is not None
-        while len(self.ports) < 3:  # http, smpp, sip
-            line = self.process.stdout.readline().decode()
-            if not line:
-                self.process.wait(timeout=10)
-                raise RuntimeError(f"gateway exited ({self.process.returncode}):\n{self.log_path.read_text()}")
-            if line.startswith("listening "):
-                _, name, address = line.split()
-                host, port = address.rsplit(":", 1)
-                self.ports[name] = (host, int(port))
+        try:
+            self.ports = listening_ports(self.process, 3)  # http, smpp, sip
+        except RuntimeError:
+            self.process.wait(timeout=10)
+            raise RuntimeError(f"gateway exited ({self.process.returncode}):\n{self.log_path.read_text()}") from None
 
     def stop(self) -> int:
         assert self.process is not None
