@@ -32,7 +32,7 @@ test: install
 	$(BIN)/gateway menus lint menus.yaml
 	$(BIN)/pytest
 
-faults: install  # kill -9 under load, a PostgreSQL restart, stuck peers: counts per fault (also part of `make test`)
+faults: install  # kill -9 under load, a PostgreSQL restart, a Redis restart under two nodes, stuck peers: counts per fault (also part of `make test`)
 	$(BIN)/pytest -q tests/faults
 
 scenarios: install  # every scripted handset session, each on a fresh gateway (also part of `make test`)
