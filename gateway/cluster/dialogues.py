@@ -9,10 +9,19 @@ of what is left of the dialogue limit plus GRACE, and only then is the screen an
 so the next request finds it wherever it lands. An ended dialogue leaves a tombstone
 (`ended`) so that a node holding an old copy drops it instead of timing it out.
 
+Which dialogue a copy is: its session id; a newer version of the same session supersedes
+a copy (taken on, never recorded twice). A copy of another session than the stored one
+was ended somewhere or lost with Redis: the node that ends and records a shared dialogue
+sets its mark `gw:ussd:ended:<session id>` (naming the node) before the key moves on, so
+a node finding its copy unmarked takes the mark itself and records the copy as released
+(a new dial replaced it), quietly: exactly once across nodes, the new dialogue untouched.
+
 Timers fire once across nodes: each node arms them for its own copies; when one fires,
 a Lua script decides in Redis: a copy whose version is still the stored one (or whose
 key is gone with Redis) is the current one and this node ends it, marking the key ended
-in the same step; an older copy is dropped silently (the node that moved it on times it).
+in the same step; an older copy is dropped silently (the node that moved it on times it);
+a copy of another session is settled by its mark as above. With the key gone, the mark
+also keeps two nodes' copies of one dialogue from both timing it out.
 
 Secrets: values typed at secret inputs (a corporate password) are never written to
 Redis: `state_of` leaves them out and they stay in this node's memory for the dialogue's
@@ -42,23 +51,59 @@ SWEEPER = "gw:ussd:sweeper"  # the lease of the node sweeping for the others
 SWEEP_EVERY = 1.0  # seconds between sweeps
 SWEEP_AFTER = 2.0  # seconds past a deadline before the sweeper ends a dialogue its node did not
 SHARED_SERVERS = (Server.MENUS, Server.HTTP_APP)  # an SMPP application's bind is on one node
+# In every state this node writes: it marks the dialogues it ends. A state without it comes
+# from a node of an older release that does not: a copy of another session is then taken
+# as ended there, never recorded twice.
+MARKS = {"marks": True}
 
-# KEYS[1] the dialogue's key; ARGV session id, version: 1 when this copy is the current one
-# (and the key now says ended), 0 when another node moved it on or ended it.
-CLAIM_EXPIRY = """
+# The mark of an ended session names the node recording it: taken when free, or when already
+# this node's (its timer and its next request may both ask); kept `keep` ms.
+_MARK = """
+local function mark(key, node, keep)
+  local owner = redis.call('GET', key)
+  if owner and owner ~= node then return false end
+  redis.call('SET', key, node, 'PX', keep)
+  return true
+end
+"""
+
+# KEYS[1] the dialogue's key, KEYS[2] the mark of the copy's session; ARGV session id, version,
+# node id, keep (ms). 1: this copy is the current one (or the key is gone with Redis) and this
+# node times it out, the key now saying ended; 2: the key holds another dialogue, written by
+# a node that marks, and nobody recorded this one (Redis lost it): this node ends it as
+# released; 0: another node moved it on or ended it.
+CLAIM_EXPIRY = _MARK + """
 local raw = redis.call('GET', KEYS[1])
-if not raw then return 1 end
+if not raw then
+  if mark(KEYS[2], ARGV[3], ARGV[4]) then return 1 end
+  return 0
+end
 local state = cjson.decode(raw)
-if state['session_id'] ~= ARGV[1] or state['ended'] then return 0 end
-if tonumber(state['version']) > tonumber(ARGV[2]) then return 0 end
-redis.call('SET', KEYS[1], cjson.encode({session_id = ARGV[1], ended = true, version = state['version']}),
-           'KEEPTTL')
-return 1
+if state['session_id'] ~= ARGV[1] then
+  if state['marks'] and mark(KEYS[2], ARGV[3], ARGV[4]) then return 2 end
+  return 0
+end
+if state['ended'] or tonumber(state['version']) > tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], cjson.encode({session_id = ARGV[1], ended = true, version = state['version'],
+                                         marks = true}), 'KEEPTTL')
+if mark(KEYS[2], ARGV[3], ARGV[4]) then return 1 end
+return 0
+"""
+
+# KEYS[1] the mark of a copy's session; ARGV node id, keep (ms): 1 when this node records it.
+CLAIM_LOST = _MARK + """
+if mark(KEYS[1], ARGV[1], ARGV[2]) then return 1 end
+return 0
 """
 
 
 def dialogue_key(msisdn: str) -> str:
     return f"gw:ussd:{msisdn}"
+
+
+def ended_key(session_id: str) -> str:
+    """The mark of an ended dialogue: the id of the node that records it."""
+    return f"gw:ussd:ended:{session_id}"
 
 
 def secret_inputs(menus: MenuSet) -> frozenset[str]:
@@ -81,6 +126,7 @@ class SharedDialogues:
         self._checking: set[str] = set()  # session ids whose expiry Redis is deciding
         self._confirmed: set[str] = set()  # session ids Redis said this node ends
         self._claim = link.client.register_script(CLAIM_EXPIRY)
+        self._claim_lost = link.client.register_script(CLAIM_LOST)
         self._names_of: MenuSet | None = None
         self._names: frozenset[str] = frozenset()
         self._sweeper = LoopingCall(self._sweep)
@@ -123,11 +169,19 @@ class SharedDialogues:
         read = self._link.run(lambda client: client.get(dialogue_key(msisdn)), code=STORE)
         return read.addCallback(self._pulled, msisdn)
 
-    def _pulled(self, raw: str | None, msisdn: str) -> Dialogue | None:
+    def _pulled(self, raw: str | None, msisdn: str) -> Dialogue | None | Deferred[Dialogue | None]:
         local = self._service.dialogues.get(msisdn)
         state = json.loads(raw) if raw else None
         if state is None:  # never shared, or Redis lost it: this node's copy, if any, goes on
             return local
+        if local is not None and not_its_copy(local, state):
+            # Ended first (recorded here unless another node did), then the stored one is taken on.
+            settled = self._settle(local, state)
+            return settled.addCallback(lambda _: self._take(state, self._service.dialogues.get(msisdn), msisdn))
+        return self._take(state, local, msisdn)
+
+    def _take(self, state: dict, local: Dialogue | None, msisdn: str) -> Dialogue | None:
+        """The stored dialogue, taken on unless `local` is it already."""
         if state.get("ended"):
             if local is not None and local.session_id == state["session_id"]:
                 self._drop(local)  # ended on another node, which recorded it
@@ -152,17 +206,49 @@ class SharedDialogues:
         self._service.forget(d)
         self._secrets.pop(d.session_id, None)
 
+    def _settle(self, d: Dialogue, state: dict) -> Deferred[None]:
+        """End this node's copy `d`, which the stored dialogue `state` does not continue:
+        recorded here (released) when no node did, else dropped; `state` is left alone."""
+        sid = d.session_id
+        if d.version > 0 and not state.get("marks"):  # its writer ended and recorded `d` unmarked
+            log.info("ussd dialogue %s ended on another node: this copy dropped", sid)
+            self._drop(d)
+            return succeed(None)
+        claim = self._link.run(lambda client: self._claim_lost(keys=[ended_key(sid)],
+                                                               args=[self._node_id, self._keep_ms()]), code=STORE)
+
+        def decided(mine) -> None:
+            if self._service.dialogues.get(d.msisdn) is not d:
+                return  # its timer ended it meanwhile
+            if mine:
+                self._supersede(d)
+            else:
+                log.info("ussd dialogue %s ended on another node: this copy dropped", sid)
+                self._drop(d)
+
+        return claim.addCallback(decided)
+
+    def _supersede(self, d: Dialogue) -> None:
+        self._secrets.pop(d.session_id, None)
+        self._service.supersede(d)
+
+    def _keep_ms(self) -> int:
+        # As long as the dialogue could have lived: any node's older copy finds it.
+        return int((self._service.dialogues.dialogue_limit + GRACE) * 1000)
+
     # -- writing ----------------------------------------------------------------------------
 
     def _push(self, result, msisdn: str, before: Dialogue | None):
         """Write back what the request left (an answer or a failure, passed on as it was)."""
         after = self._service.dialogues.get(msisdn)
-        if before is not None and before is not after and before.version > 0:
-            self._secrets.pop(before.session_id, None)
+        # A shared dialogue the request ended here (and recorded): marked with the write.
+        ended = before if before is not None and before is not after and before.version > 0 else None
+        if ended is not None:
+            self._secrets.pop(ended.session_id, None)
         if after is not None and after.terminal is None and after.server in SHARED_SERVERS:
-            written = self._write(after)
-        elif before is not None and before is not after and before.version > 0:
-            written = self._tombstone(before)
+            written = self._write(after, ended)
+        elif ended is not None:
+            written = self._tombstone(ended)
         else:
             return result
         # The screen is answered once the dialogue is in Redis; when it cannot be, the
@@ -176,19 +262,21 @@ class SharedDialogues:
             self._names_of, self._names = menus, secret_inputs(menus)
         return self._names
 
-    def _write(self, d: Dialogue) -> Deferred:
+    def _write(self, d: Dialogue, ended: Dialogue | None = None) -> Deferred:
         names = self._secret_names()
         if d.cursor is not None:
             typed = {name: value for name, value in d.cursor.values if name in names}
             if typed:
                 self._secrets[d.session_id] = typed
         d.version += 1
-        raw = json.dumps(state_of(d, names), separators=(",", ":"))
+        raw = json.dumps({**state_of(d, names), **MARKS}, separators=(",", ":"))
         left = d.started_at + self._service.dialogues.dialogue_limit + GRACE - self._clock.seconds()
         when, _ = self._service.dialogues.expiry(d)
 
         def write(client) -> None:
             with client.pipeline(transaction=False) as pipe:
+                if ended is not None:  # first: whoever reads the new dialogue finds the old one marked
+                    pipe.set(ended_key(ended.session_id), self._node_id, px=self._keep_ms())
                 pipe.set(dialogue_key(d.msisdn), raw, px=max(1, int(left * 1000)))
                 pipe.zadd(DEADLINES, {d.msisdn: when})
                 pipe.execute()
@@ -197,11 +285,12 @@ class SharedDialogues:
 
     def _tombstone(self, d: Dialogue) -> Deferred:
         # Kept as long as the dialogue could have lived: a node's older copy finds it ended.
-        raw = json.dumps({"session_id": d.session_id, "ended": True, "version": d.version + 1})
-        keep = int((self._service.dialogues.dialogue_limit + GRACE) * 1000)
+        raw = json.dumps({"session_id": d.session_id, "ended": True, "version": d.version + 1, **MARKS})
+        keep = self._keep_ms()
 
         def write(client) -> None:
             with client.pipeline(transaction=False) as pipe:
+                pipe.set(ended_key(d.session_id), self._node_id, px=keep)
                 pipe.set(dialogue_key(d.msisdn), raw, px=keep)
                 pipe.zrem(DEADLINES, d.msisdn)
                 pipe.execute()
@@ -220,7 +309,8 @@ class SharedDialogues:
         if sid in self._checking:
             return False
         self._checking.add(sid)
-        claim = self._link.run(lambda client: self._claim(keys=[dialogue_key(d.msisdn)], args=[sid, d.version]),
+        claim = self._link.run(lambda client: self._claim(keys=[dialogue_key(d.msisdn), ended_key(sid)],
+                                                          args=[sid, d.version, self._node_id, self._keep_ms()]),
                                code=STORE)
 
         def decided(mine) -> None:
@@ -230,6 +320,9 @@ class SharedDialogues:
             if not mine:
                 log.info("ussd dialogue %s moved on to another node: this copy dropped", sid)
                 self._drop(d)
+                return
+            if mine == 2:  # replaced by a dial that never saw it: ended as that dial would have
+                self._supersede(d)
                 return
             self._confirmed.add(sid)
             self._secrets.pop(sid, None)
@@ -282,4 +375,23 @@ class SharedDialogues:
                 continue  # this node's own: its timer is on it
             log.info("ussd dialogue %s of %s overdue and its node silent: ended here", state["session_id"],
                      state["msisdn"])
-            self._service.adopt(dialogue_of({**state, "secrets": []}))  # its timer fires at once
+            taken = dialogue_of({**state, "secrets": []})
+            if local is not None and not_its_copy(local, state):
+                settled = self._settle(local, state)
+                settled.addCallback(lambda _, taken=taken: self._adopt_if_free(taken))
+                settled.addErrback(lambda f: log.warning("ussd sweep: %s", f.getErrorMessage()))
+            else:
+                self._service.adopt(taken)  # its timer fires at once
+
+    def _adopt_if_free(self, d: Dialogue) -> None:
+        if self._service.dialogues.get(d.msisdn) is None:  # a request may have taken one on meanwhile
+            self._service.adopt(d)
+
+
+def not_its_copy(local: Dialogue, state: dict) -> bool:
+    """Whether this node's dialogue is neither the stored one nor an older version of it: then
+    it ended elsewhere, or Redis lost it. A copy never shared stays this node's own beside
+    the tombstone of another dialogue."""
+    if local.session_id == state["session_id"]:
+        return False
+    return local.version > 0 or not state.get("ended")

@@ -399,6 +399,12 @@ class UssdService:
             if timer is not None and timer.active():
                 timer.cancel()
 
+    def supersede(self, d: Dialogue) -> bool:
+        """End this node's copy of a dialogue that a dial on another node replaced without
+        ending it (Redis had lost it): recorded as released, nothing shown to the handset."""
+        log.info("ussd dialogue %s of %s replaced by a dial on another node", d.session_id, d.msisdn)
+        return self._finish(d, self._now(), Outcome.RELEASED, "release", "", notify_app=True, released=True)
+
     def abandon(self, d: Dialogue) -> None:
         """End a dialogue taken on from another node that cannot go on here (it held a secret
         typed there): recorded as failed, the handset shown that it ended."""

@@ -288,9 +288,9 @@ def test_redis_kill_9_under_load_refuses_clearly_and_loses_nothing_acknowledged(
                 load.start()
             progress.wait_phase_done()
 
+            progress.enter("down")  # first: a 503 answered right after the kill counts as "down"
             redis_server.kill()
             killed = time.monotonic()
-            progress.enter("down")
             progress.wait_phase_done()
             # Both listeners saw it go: the restart below is a reconnection (and a catch-up) for each.
             until("both nodes saw redis go", lambda: not any(hears_redis(node) for node in nodes))
