@@ -3,7 +3,14 @@
 SMPP responder that only answers submit_sm_resp (the ceiling), as a ratio.
 
 Run: .venv/bin/python bench/smpp.py [--seconds 3] [--windows 1,10,50,100] [--client raw|smpplib]
-     [--profile FILE]  (py-spy's collapsed stacks of every gateway thread during the run)
+     [--receipts both|no|yes] [--profile FILE]  (py-spy's collapsed stacks of the gateway's
+     threads, sampled where they hold the GIL: where its CPU goes)
+
+Columns: the gateway's rate and latencies, the ceiling's, their ratio; for rows with receipts
+also `same work/s`, the bare responder sending one receipt per submit_sm as well (the client
+then reads and answers a deliver_sm per message either way), and the ratio to it; `CPU µs`,
+the gateway process's CPU time (all threads, user + system) per message, a figure the
+machine's other load disturbs far less than a rate.
 
 A real `gateway run` starts on free ports with a temporary SQLite store (durable: every
 submit_sm is in the store before its submit_sm_resp). The client is one application
@@ -11,8 +18,9 @@ transceiver bind in this process (asyncio, PDUs pre-encoded with the gateway's c
 the sequence number patched), sending MT to one demo handset and keeping `window`
 submit_sm outstanding; with receipts it asks registered_delivery 1 and answers every
 deliver_sm receipt as it comes (`--client smpplib`: the same with smpplib encoding every
-PDU, the client the issue's ceiling of about 17,000/s was measured with). The ceiling is a Twisted protocol in another process that
-answers binds and submit_sm with a constant id, nothing else. Client and servers share this
+PDU, the client the issue's ceiling of about 17,000/s was measured with). The ceiling is a
+Twisted protocol in another process that answers binds and submit_sm with a constant id and,
+for a submit_sm asking for one, sends a constant receipt; nothing else. Client and servers share this
 machine's cores: the figures compare runs and the SMSC with its ceiling, not capacity.
 """
 
@@ -56,7 +64,8 @@ def start(command: list[str], count: int, workdir: str | None = None) -> tuple[s
 
 
 def ceiling_server() -> None:
-    """Answers bind_* with its _resp and submit_sm with submit_sm_resp; ignores the rest."""
+    """Answers bind_* with its _resp and submit_sm with submit_sm_resp, followed by one
+    constant deliver_sm receipt when the submit_sm asked for one; ignores the rest."""
     from twisted.internet import reactor
     from twisted.internet.protocol import Factory, Protocol
 
@@ -64,6 +73,7 @@ def ceiling_server() -> None:
         def connectionMade(self) -> None:
             self.transport.setTcpNoDelay(True)
             self.buffer = b""
+            self.sequence = 0
 
         def dataReceived(self, data: bytes) -> None:
             self.buffer += data
@@ -72,17 +82,39 @@ def ceiling_server() -> None:
                 length, command, _, sequence = HEADER.unpack_from(self.buffer)
                 if len(self.buffer) < length:
                     break
-                self.buffer = self.buffer[length:]
+                frame, self.buffer = self.buffer[:length], self.buffer[length:]
                 if command in (1, 2, 9):  # bind_receiver / _transmitter / _transceiver
                     out.append(HEADER.pack(21, command | 0x80000000, 0, sequence) + b"bare\0")
                 elif command == 4:  # submit_sm
                     out.append(HEADER.pack(18, SUBMIT_SM_RESP, 0, sequence) + b"1\0")
+                    if wants_receipt(frame):
+                        self.sequence += 1
+                        out.append(HEADER.pack(16 + len(RECEIPT_BODY), DELIVER_SM, 0, self.sequence) + RECEIPT_BODY)
             if out:
                 self.transport.write(b"".join(out))
 
     port = reactor.listenTCP(0, Factory.forProtocol(Responder), interface="127.0.0.1")
     print(f"listening smpp 127.0.0.1:{port.getHost().port}", flush=True)
     reactor.run()
+
+
+def wants_receipt(submit_sm: bytes) -> bool:
+    """registered_delivery of a submit_sm asks for a final receipt (the ceiling's only parse)."""
+    pos = submit_sm.index(b"\0", 16) + 3  # service_type, source_addr_ton, _npi
+    pos = submit_sm.index(b"\0", pos) + 3  # source_addr, dest_addr_ton, _npi
+    pos = submit_sm.index(b"\0", pos) + 4  # destination_addr, esm_class, protocol_id, priority_flag
+    pos = submit_sm.index(b"\0", pos) + 1  # schedule_delivery_time
+    pos = submit_sm.index(b"\0", pos) + 1  # validity_period
+    return bool(submit_sm[pos] & 0x03)
+
+
+# A receipt as the gateway sends one (esm_class 4, the standard text, receipted_message_id and
+# message_state), the same for every message; its body, the header patched per PDU.
+RECEIPT_BODY = encode(PDU("deliver_sm", 0, 1, {
+    "source_addr_ton": 1, "source_addr_npi": 1, "source_addr": HANDSET, "dest_addr_ton": 3,
+    "destination_addr": "7000", "esm_class": 4, "receipted_message_id": "1", "message_state": 2,
+    "short_message": b"id:1 sub:001 dlvrd:001 submit date:2611251200 done date:2611251200 stat:DELIVRD "
+                     b"err:000 text:"}))[16:]
 
 
 class Esme:
@@ -165,6 +197,7 @@ class Esme:
 async def measure(address, window: int, seconds: float, receipts: bool) -> dict:
     esme = await Esme.open(address, receipts)
     await esme.run(min(window, 5), 0.3)  # warm up
+    warm = len(esme.latencies)
     esme.latencies.clear()
     began = time.perf_counter()
     await esme.run(window, seconds)
@@ -173,7 +206,7 @@ async def measure(address, window: int, seconds: float, receipts: bool) -> dict:
     lat = sorted(esme.latencies)
     return {"rate": len(lat) / elapsed, "p50": statistics.median(lat) * 1000,
             "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, "n": len(lat), "failed": esme.failed,
-            "receipts": esme.receipts}
+            "receipts": esme.receipts, "warm": warm}
 
 
 def measure_smpplib(address, window: int, seconds: float, receipts: bool) -> dict:
@@ -211,6 +244,7 @@ def measure_smpplib(address, window: int, seconds: float, receipts: bool) -> dic
                 client.send_pdu(resp)
 
     run(min(window, 5), 0.3)
+    warm = len(latencies)
     latencies.clear()
     began = time.perf_counter()
     run(window, seconds)
@@ -219,7 +253,14 @@ def measure_smpplib(address, window: int, seconds: float, receipts: bool) -> dic
     lat = sorted(latencies)
     return {"rate": len(lat) / elapsed, "p50": statistics.median(lat) * 1000,
             "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, "n": len(lat), "failed": failed,
-            "receipts": receipts_seen}
+            "receipts": receipts_seen, "warm": warm}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): what a run cost the gateway,
+    a figure other load on the machine disturbs far less than a rate."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -227,6 +268,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--windows", default="1,10,50,100")
     parser.add_argument("--client", choices=("raw", "smpplib"), default="raw")
+    parser.add_argument("--receipts", choices=("both", "no", "yes"), default="both")
     parser.add_argument("--profile", metavar="FILE", help="record the gateway with py-spy (collapsed stacks)")
     parser.add_argument("--ceiling-server", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -253,18 +295,26 @@ def main() -> None:
         if args.profile:  # every thread of the gateway, the store's included (cProfile sees one)
             if not os.path.exists(os.path.join(os.path.dirname(sys.executable), "py-spy")):
                 sys.exit("--profile needs py-spy: .venv/bin/pip install py-spy")
-            spy = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "py-spy"), "record", "--threads",
+            spy = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "py-spy"), "record", "--threads", "--gil",
                                     "--format", "raw", "-o", args.profile, "--pid", str(gateway.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             print(f"{'window':>6} {'receipts':>8} | {'gateway/s':>9} {'p50 ms':>7} {'p99 ms':>7} | "
-                  f"{'ceiling/s':>9} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>5}")
-            for receipts in (False, True):
+                  f"{'ceiling/s':>9} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>5} | {'same work/s':>11} {'ratio':>5} "
+                  f"| {'CPU µs':>6}")
+            for receipts in {"both": (False, True), "no": (False,), "yes": (True,)}[args.receipts]:
                 for window in windows:
+                    cpu_before = cpu_seconds(gateway.pid)
                     ours = load(ports["smpp"], window, args.seconds, receipts)
+                    cpu = (cpu_seconds(gateway.pid) - cpu_before) / max(ours["n"] + ours["warm"], 1) * 1e6
                     bare = load(ceiling_ports["smpp"], window, args.seconds, False)
+                    # With receipts the client handles twice the PDUs: beside the issue's ceiling
+                    # (submit_sm_resp only), the bare responder sending one receipt each as well.
+                    same = load(ceiling_ports["smpp"], window, args.seconds, True) if receipts else None
                     print(f"{window:>6} {'yes' if receipts else 'no':>8} | {ours['rate']:>9.0f} {ours['p50']:>7.2f} "
                           f"{ours['p99']:>7.2f} | {bare['rate']:>9.0f} {bare['p50']:>7.2f} {bare['p99']:>7.2f} | "
-                          f"{ours['rate'] / bare['rate']:>5.2f}"
+                          f"{ours['rate'] / bare['rate']:>5.2f} | "
+                          + (f"{same['rate']:>11.0f} {ours['rate'] / same['rate']:>5.2f}" if same else f"{'':>11} {'':>5}")
+                          + f" | {cpu:>6.0f}"
                           + (f"  ({ours['failed']} refused)" if ours["failed"] else ""), flush=True)
         finally:
             if spy is not None:

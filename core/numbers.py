@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from core.errors import InvalidNumber
 
@@ -17,6 +18,12 @@ def normalise_msisdn(raw: str) -> str:
     """
     if not isinstance(raw, str):
         raise InvalidNumber("number must be a string of digits")
+    return _normalised(raw)
+
+
+@lru_cache(maxsize=4096)
+def _normalised(raw: str) -> str:
+    # Cached: every submit_sm and deliver_sm of the SMSC asks for the same few numbers again.
     text = raw.strip()
     plus = text.startswith("+")
     digits = re.sub(r"[\s()\-]", "", text[1:] if plus else text)

@@ -74,6 +74,8 @@ class EventHub:
 
     def sms_arrived(self, message: MessageRecord) -> None:
         """An SMS reached the handset's inbox: the shape of a GET …/inbox item, typed `sms`."""
+        if self.relay is None and message.msisdn not in self._watchers:
+            return  # nobody to tell: not worth building (every MT of the SMSC comes here)
         self.publish(message.msisdn, {
             "type": "sms", "id": message.id, "from": message.peer, "text": message.text,
             "received_at": iso_time(message.created_at),

@@ -32,6 +32,7 @@ class Metrics:
                                ["action", "channel", "outcome"], registry=r)
         self.pdus = Counter("gateway_smpp_pdus_sent", "SMPP PDUs sent, by command and status (each response "
                             "answers one PDU received)", ["command", "status"], registry=r)
+        self._pdu_children: dict[tuple[str, int], Counter] = {}
         self.sms_to_handsets = Counter("gateway_sms_to_handsets", "SMS stored in a handset's inbox", registry=r)
         self.dialogues = Counter("gateway_ussd_dialogues", "USSD dialogues ended, by outcome", ["outcome"],
                                  registry=r)
@@ -39,6 +40,13 @@ class Metrics:
                              ["transport", "reason"], registry=r)
         self.errors = Counter("gateway_errors", "Unexpected errors (bugs) answered as such, by where",
                               ["where"], registry=r)
+
+    def pdu_sent(self, command: str, status: int) -> None:
+        """Count one PDU sent; the labelled child is looked up once per (command, status)."""
+        child = self._pdu_children.get((command, status))
+        if child is None:  # a handful of pairs: the SMSC's hot path skips labels() after the first
+            child = self._pdu_children[command, status] = self.pdus.labels(command, f"0x{status:08x}")
+        child.inc()
 
     def gauge(self, name: str, documentation: str, read: Callable[[], float]) -> None:
         """A value read from live state at each scrape."""

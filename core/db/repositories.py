@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from core.db import corporate_repos as corporate
 from core.db import money_repos as money
 from core.db import service_repos as services
+from core.db.bulk import driver_cursor, insert_rows
 from core.db.call_repos import CallRecordRepository
 from core.db.dialogue_repos import DialogueRepository
 from core.db.models import Account, Credential, LedgerEntry, LoginToken, Message, Subscriber
@@ -42,10 +43,16 @@ class SubscriberRepository:
 
     def switched_on(self, msisdns: Iterable[str]) -> dict[str, bool]:
         """Whether each handset that exists among `msisdns` is on, in one query."""
-        self._session.flush()  # Core below, past the ORM (the SMSC's hot path): no autoflush
+        self._session.flush()  # past the ORM below (the SMSC's hot path): no autoflush
+        msisdns = list(msisdns)
+        if self._session.get_bind().dialect.name == "sqlite":
+            rows = driver_cursor(self._session).execute(
+                f"SELECT msisdn, switched_on FROM subscribers WHERE msisdn IN ({', '.join('?' * len(msisdns))})",
+                msisdns)
+            return {msisdn: bool(on) for msisdn, on in rows}
         table = Subscriber.__table__
         rows = self._session.connection().execute(
-            select(table.c.msisdn, table.c.switched_on).where(table.c.msisdn.in_(list(msisdns))))
+            select(table.c.msisdn, table.c.switched_on).where(table.c.msisdn.in_(msisdns)))
         return {msisdn: on for msisdn, on in rows}
 
     def lock(self, msisdn: str) -> Subscriber | None:
@@ -123,10 +130,7 @@ class MessageRepository:
     def insert_many(self, rows: Sequence[dict]) -> list[int]:
         """Many messages (dicts of Message's columns but id) in one statement, without the
         ORM's bookkeeping (the SMSC's hot path); their ids, in order."""
-        if not rows:
-            return []
-        statement = _MESSAGES.insert().returning(_MESSAGES.c.id, sort_by_parameter_order=True)
-        return list(self._session.connection().execute(statement, list(rows)).scalars())
+        return insert_rows(self._session, _MESSAGES, rows)
 
     def inbox(self, msisdn: str, since: int | None) -> Sequence[Message]:
         query = select(Message).where(Message.msisdn == msisdn, Message.direction == "mt")

@@ -196,8 +196,12 @@ def _decode_body(spec: CommandSpec, frame: bytes, end: int) -> dict[str, object]
     pos = HEADER_SIZE
     for step in spec.steps:
         kind = step[0]
-        if kind == CSTR:
-            params[step[1]], pos = _cstr(frame, pos, end, step[2], step[3], step[1])
+        if kind == CSTR:  # _cstr inlined for the common case: a submit_sm has six of them
+            nul = frame.find(b"\0", pos, min(pos + step[2], end))
+            if nul < 0:
+                _cstr(frame, pos, end, step[2], step[3], step[1])  # raises the right error
+            params[step[1]] = frame[pos:nul].decode("latin-1")
+            pos = nul + 1
         elif kind == INTS:
             packer = step[1]
             _need(pos, packer.size, end, step[2][0])

@@ -148,7 +148,7 @@ class SMSCProtocol(Protocol):
             data = encode(PDU(pdu.command, S.ESME_RSYSERR, pdu.sequence))
         self.transport.write(data)
         if self.metrics is not None:
-            self.metrics.pdus.labels(pdu.command, f"0x{pdu.status:08x}").inc()
+            self.metrics.pdu_sent(pdu.command, pdu.status)
 
     def _authenticate(self, command: Authenticate) -> list[Command]:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import enum
 from dataclasses import dataclass
+from functools import lru_cache
 
 RECEIPT_ESM_CLASS = 0x04  # esm_class of a deliver_sm carrying an SMSC delivery receipt
 TEXT_PREFIX = 20  # characters of the original message a receipt repeats
@@ -60,7 +61,14 @@ class PendingReceipt:
     destination_addr: str  # the original source
     message_state: int
     body: str
+    claimed_by: str | None = None  # several nodes: the node whose lease covers it (gateway/cluster/receiptclaims.py)
 
 
 def _date(seconds: float) -> str:
-    return datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime("%y%m%d%H%M")
+    return _minute(int(seconds // 60))
+
+
+@lru_cache(maxsize=64)
+def _minute(minutes: int) -> str:
+    # A receipt's dates have minutes for their unit: a burst formats each minute once.
+    return datetime.datetime.fromtimestamp(minutes * 60, datetime.UTC).strftime("%y%m%d%H%M")
