@@ -119,6 +119,7 @@ class Gateway:
         self.voice.observers.append(self.events.call_changed)
         self.api.on_account = self.events.account_changed
         self.cluster = self._cluster(config, reactor, clock) if config.redis else None
+        self.status.cluster = self.cluster
         self._ports: list = []
         self._gauges()
         self.scheduler = Scheduler(clock, self.runner, self._jobs(), config.scheduler_interval)
@@ -251,8 +252,9 @@ def run(config: Config) -> int:
         print(listening.line(), flush=True)
     for account in config.accounts:
         if account.system_id == account.password:
-            log.warning("SMPP account %s/%s (%s) uses the development default; replace it in production",
-                        account.system_id, account.password, account.role.value)
+            # Said without the password: a log never carries one, even a default.
+            log.warning("SMPP account %s (%s) has its system_id for password (the development default); "
+                        "replace it in production", account.system_id, account.role.value)
     for code, url in config.ussd_routes:
         log.info("ussd route *%s# -> %s", code, url)
     reactor.addSystemEventTrigger("before", "shutdown", gateway.stop)

@@ -2,8 +2,10 @@
 
 `GET /api/v1/status` (JSON) and `GET /status` (the same as a server-rendered HTML page that
 reloads itself) list the SMPP binds, the open USSD dialogues, the voice calls in progress,
-the queue depths, the uptime and the version. Only what an operator needs to see who is
-connected and what waits: never a USSD input, an SMS text or an unmasked key path.
+the queue depths, the uptime and the version; with several nodes, this node's id and the
+receiving binds the other nodes announced (binds, dialogues and calls are the node's own).
+Only what an operator needs to see who is connected and what waits: never a USSD input, an
+SMS text or an unmasked key path.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Status:
         self._reactor = reactor  # wall time: binds and uptime
         self._clock = clock  # the services' time (a test clock in scenarios): dialogues and calls
         self.started_at = reactor.seconds()
+        self.cluster = None  # gateway/cluster/node.ClusterNode when several nodes share the store
 
     def routes(self, prefix: str) -> list[tuple[bytes, re.Pattern, object]]:
         return [(b"GET", re.compile(prefix + r"/status"), self.json),
@@ -53,7 +56,7 @@ class Status:
         """The whole status as a JSON-ready dict."""
         wall, now = self._reactor.seconds(), self._clock.seconds()
         held, receipts = yield self._runner.run(_held_and_receipts)
-        return {
+        status = {
             "version": version(),
             "started_at": iso_time(self.started_at),
             "uptime_seconds": round(wall - self.started_at, 1),
@@ -62,6 +65,9 @@ class Status:
             "dialogues": [_dialogue(d, now) for d in sorted(self._ussd.dialogues, key=lambda d: d.started_at)],
             "calls": [_call(c, now) for c in sorted(self._voice.calls.values(), key=lambda c: c.started_at)],
         }
+        if self.cluster is not None:
+            status["cluster"] = self.cluster.view()
+        return status
 
     @inlineCallbacks
     def json(self, request):
@@ -104,6 +110,18 @@ def _table(title: str, columns: list[tuple[str, str]], rows: list[dict]) -> str:
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
+def _cluster(cluster: dict | None) -> str:
+    if cluster is None:
+        return ""
+    rows = [{"node": f"{cluster['node']} (this one)", "binds": " ".join(cluster["binds_here"]) or "-",
+             "lease": "-"}]
+    rows += [{"node": p["node"], "binds": " ".join(p["binds"]) or "-", "lease": p["lease_seconds"]}
+             for p in cluster["peers"]]
+    redis = "up" if cluster["redis_up"] else "DOWN: the other nodes' binds may be out of date"
+    return (_table(f"Nodes, Redis {redis}", [("node", "node"), ("binds", "receiving binds announced"),
+                                              ("lease", "announcement valid for, s")], rows))
+
+
 def render(status: dict) -> str:
     """The status as one HTML page (no script; it reloads itself every few seconds)."""
     queues = status["queues"]
@@ -124,6 +142,7 @@ def render(status: dict) -> str:
         _table("USSD dialogues", [("msisdn", "msisdn"), ("service_code", "service code"), ("since", "since"),
                                   ("state", "waiting for"), ("server", "served by"), ("transport", "transport")],
                status["dialogues"]),
+        _cluster(status.get("cluster")),
         _table("Voice calls", [("caller", "caller"), ("number", "number"), ("since", "since"),
                                ("path", "keys (secrets masked)"), ("transport", "transport")], status["calls"]),
         '<p><a href="/api/v1/status">JSON</a> · <a href="/metrics">metrics</a></p></body></html>',
