@@ -66,4 +66,3 @@ def start_node(workdir: Path, name: str, pg_url: str, redis_url: str, *extra: st
     node = GatewayProcess(path, "--db", pg_url, "--redis", redis_url, *extra)
     node.start()
     return node
-

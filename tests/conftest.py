@@ -68,6 +68,19 @@ def pg_shared(pg_server):
     admin.dispose()
 
 
+@pytest.fixture
+def redis_client():
+    """A client of a private redis-server (tests/clusterkit.py), killed after the test."""
+    from tests.clusterkit import RedisServer
+
+    server = RedisServer()
+    server.start()
+    client = server.client()
+    yield client
+    client.close()
+    server.kill()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
     """A migrated, empty store, once on SQLite and once on PostgreSQL."""

@@ -12,7 +12,6 @@ from twisted.internet.defer import Deferred, fail, succeed
 
 from gateway.cluster.dialogues import SharedDialogues, dialogue_key, ended_key
 from menus.engine import Continuation
-from tests.clusterkit import RedisServer
 from tests.ussdkit import A, Harness
 
 CON, END = Continuation.CONTINUE, Continuation.END
@@ -41,16 +40,6 @@ class Node:
 
     def ussd(self, msisdn: str, text: str):
         return self.h.ussd(msisdn, text)
-
-
-@pytest.fixture
-def redis_client():
-    server = RedisServer()
-    server.start()
-    client = server.client()
-    yield client
-    client.close()
-    server.kill()
 
 
 @pytest.fixture

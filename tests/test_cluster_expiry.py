@@ -8,20 +8,9 @@ import json
 import pytest
 
 from gateway.cluster.dialogues import CLAIM_EXPIRY, CLAIM_LOST, dialogue_key, ended_key
-from tests.clusterkit import RedisServer
 
 KEY = dialogue_key("79261234567")
 KEEP = 210_000  # ms: the dialogue limit and its grace
-
-
-@pytest.fixture
-def redis_client():
-    server = RedisServer()
-    server.start()
-    client = server.client()
-    yield client
-    client.close()
-    server.kill()
 
 
 @pytest.fixture

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 
+import pytest
 import smpplib.client
 import smpplib.exceptions
 
@@ -58,3 +60,16 @@ class Listener:
     def close(self) -> None:
         with contextlib.suppress(Exception):  # already gone with a killed gateway
             self.client.disconnect()
+
+
+def private_server(make, needed: str):
+    """`make()` started (a private PostgreSQL or Redis); its binaries missing skip the test,
+    or fail it under CI=true, where every service must be there."""
+    try:
+        server = make()
+    except FileNotFoundError as missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{needed} required under CI=true: {missing}")
+        pytest.skip(str(missing))
+    server.start()
+    return server

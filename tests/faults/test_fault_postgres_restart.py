@@ -5,13 +5,12 @@ is a private one (tests/faults/privatepg.py), never the machine's."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import smpplib.client
 import smpplib.consts as c
 import smpplib.exceptions
 
+from tests.faults.kit import private_server
 from tests.faults.privatepg import PrivatePostgres
 from tests.gatewayproc import GatewayProcess
 
@@ -20,13 +19,7 @@ A, B = "79261234567", "79261112233"
 
 @pytest.fixture
 def postgres():
-    try:
-        server = PrivatePostgres()
-    except FileNotFoundError as missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL binaries are required under CI=true: {missing}")
-        pytest.skip(str(missing))
-    server.start()
+    server = private_server(PrivatePostgres, "PostgreSQL binaries are")
     yield server
     server.remove()
 

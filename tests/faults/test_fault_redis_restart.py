@@ -12,7 +12,6 @@ from __future__ import annotations
 import collections
 import http.client
 import json
-import os
 import threading
 import time
 import urllib.request
@@ -21,7 +20,7 @@ import pytest
 import smpplib.client
 import smpplib.consts as c
 
-from tests.faults.kit import Listener
+from tests.faults.kit import Listener, private_server
 from tests.faults.privateredis import PrivateRedis
 from tests.gatewayproc import GatewayProcess
 from tests.test_e2e_smpp_receipts import text_of
@@ -41,13 +40,7 @@ STORE_UNAVAILABLE = {"error": "store_unavailable"}
 
 @pytest.fixture
 def redis_server():
-    try:
-        server = PrivateRedis()
-    except FileNotFoundError as missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"redis-server is required under CI=true: {missing}")
-        pytest.skip(str(missing))
-    server.start()
+    server = private_server(PrivateRedis, "redis-server is")
     yield server
     server.remove()
 
