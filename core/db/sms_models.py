@@ -22,6 +22,10 @@ class SmsReceipt(Base):
     message_state: Mapped[int] = mapped_column(Integer)  # SMPP message_state TLV value
     body: Mapped[str] = mapped_column(Text)  # the receipt's short_message text
     created_at: Mapped[float] = mapped_column(Float)
+    # Several nodes: the node sending it now and the end of its lease (epoch seconds); none
+    # on one node. Another node may claim it once the lease has ended.
+    claimed_by: Mapped[str | None] = mapped_column(Text, nullable=True)
+    claimed_until: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class SmsSubmit(Base):

@@ -4,24 +4,48 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from core.db.bulk import delete_ids, insert_rows
 from core.db.sms_models import SmsReceipt, SmsSubmit
 
 _RECEIPTS = SmsReceipt.__table__
+_CLAIM = ("claimed_by", "claimed_until")
 _SUBMITS = SmsSubmit.__table__
 
 
 class ReceiptRepository:
+    """Receipts not yet acknowledged. On several nodes (`claims` set for the transaction) a
+    receipt is claimed by the node sending it: created claimed when that node holds a
+    receiving bind of the account, else claimed when a node loads it to send it."""
+
+    # Set per transaction on a cluster node (gateway/cluster/receiptclaims.ReceiptClaims):
+    # `stamp(system_id)` gives (node id, lease end) for a receipt created now, or (None, None).
+    claims = None
+
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._stamps: dict[str, tuple[str | None, float | None]] = {}
+
+    def claimant(self, system_id: str) -> str | None:
+        """The node that claims the receipts of `system_id` created in this transaction."""
+        return None if self.claims is None else self._stamp(system_id)[0]
+
+    def _stamp(self, system_id: str) -> tuple[str | None, float | None]:
+        # Once per account and transaction: every receipt of a batch carries the same claim.
+        stamp = self._stamps.get(system_id)
+        if stamp is None:
+            stamp = self._stamps[system_id] = self.claims.stamp(system_id)
+        return stamp
 
     def add(self, system_id: str, message_id: str, source_addr: str, destination_addr: str,
             message_state: int, body: str, now: float) -> SmsReceipt:
         row = SmsReceipt(system_id=system_id, message_id=message_id, source_addr=source_addr,
                          destination_addr=destination_addr, message_state=message_state,
                          body=body, created_at=now)
+        if self.claims is not None:
+            row.claimed_by, row.claimed_until = self._stamp(system_id)
         self._session.add(row)
         self._session.flush()
         return row
@@ -30,14 +54,46 @@ class ReceiptRepository:
                message_state: int, body: str, now: float) -> int:
         """Like add, without the ORM's bookkeeping (the SMSC's hot path); the new row's id."""
         # Core on the Table with bound parameters: compiled once and cached, unlike ORM values().
-        result = self._session.connection().execute(_RECEIPTS.insert(), dict(
-            system_id=system_id, message_id=message_id, source_addr=source_addr,
-            destination_addr=destination_addr, message_state=message_state, body=body, created_at=now))
+        values = dict(system_id=system_id, message_id=message_id, source_addr=source_addr,
+                      destination_addr=destination_addr, message_state=message_state, body=body, created_at=now)
+        if self.claims is not None:
+            values["claimed_by"], values["claimed_until"] = self._stamp(system_id)
+        result = self._session.connection().execute(_RECEIPTS.insert(), values)
         return result.inserted_primary_key[0]
 
     def insert_many(self, rows: Sequence[dict]) -> list[int]:
-        """Many receipts (dicts of the columns but id) in one statement; their ids, in order."""
-        return _insert_many(self._session, _RECEIPTS, rows)
+        """Many receipts (dicts of the columns but id and claim) in one statement; their ids, in order."""
+        if self.claims is not None:  # every row gets both keys (bulk.py wants the same keys in all)
+            rows = [dict(row, **dict(zip(_CLAIM, self._stamp(row["system_id"]), strict=True))) for row in rows]
+        return insert_rows(self._session, _RECEIPTS, rows)
+
+    def claim_pending(self, system_id: str, node: str, now: float, until: float,
+                      limit: int = 1000) -> list[SmsReceipt]:
+        """An account's receipts not yet acknowledged that `node` may send, claimed by it
+        until `until`, oldest first: those unclaimed, its own, and those whose lease ended
+        by `now`. Rows another transaction is claiming are skipped (not waited for)."""
+        free = or_(SmsReceipt.claimed_by.is_(None), SmsReceipt.claimed_by == node, SmsReceipt.claimed_until <= now)
+        chosen = (select(SmsReceipt.id).where(SmsReceipt.system_id == system_id, free).order_by(SmsReceipt.id)
+                  .limit(limit).with_for_update(skip_locked=True))
+        claimed = self._session.scalars(
+            update(SmsReceipt).where(SmsReceipt.id.in_(chosen.scalar_subquery()))
+            .values(claimed_by=node, claimed_until=until).returning(SmsReceipt)
+            .execution_options(synchronize_session=False)
+        ).all()
+        return sorted(claimed, key=lambda row: row.id)  # RETURNING keeps no order
+
+    def renew(self, receipt_ids: Sequence[int], node: str, until: float) -> None:
+        """Extend `node`'s leases of these receipts (still in flight) to `until`; one it lost stays lost."""
+        self._session.execute(update(SmsReceipt).where(SmsReceipt.id.in_(list(receipt_ids)),
+                                                       SmsReceipt.claimed_by == node)
+                              .values(claimed_until=until).execution_options(synchronize_session=False))
+
+    def unclaim(self, receipt_ids: Sequence[int], node: str) -> None:
+        """Give up `node`'s claims of these receipts: claimable by any node at once."""
+        self._session.execute(update(SmsReceipt).where(SmsReceipt.id.in_(list(receipt_ids)),
+                                                       SmsReceipt.claimed_by == node)
+                              .values(claimed_by=None, claimed_until=None)
+                              .execution_options(synchronize_session=False))
 
     def pending(self, system_id: str, limit: int = 1000) -> Sequence[SmsReceipt]:
         """An account's receipts not yet acknowledged, oldest first."""
@@ -49,7 +105,7 @@ class ReceiptRepository:
         self._session.execute(delete(SmsReceipt).where(SmsReceipt.id == receipt_id))
 
     def remove_many(self, receipt_ids: Sequence[int]) -> None:
-        self._session.connection().execute(_RECEIPTS.delete().where(_RECEIPTS.c.id.in_(list(receipt_ids))))
+        delete_ids(self._session, _RECEIPTS, receipt_ids)
 
     def count(self) -> int:
         """Receipts of every account not yet acknowledged."""
@@ -73,7 +129,7 @@ class SubmitRepository:
 
     def insert_many(self, rows: Sequence[dict]) -> list[int]:
         """Many submissions (dicts of the columns but id) in one statement; their ids, in order."""
-        return _insert_many(self._session, _SUBMITS, rows)
+        return insert_rows(self._session, _SUBMITS, rows)
 
     def sharing(self, system_id: str, message_id: str) -> Sequence[SmsSubmit]:
         """The other destinations of a submit_multi answered with `message_id`."""
@@ -139,12 +195,3 @@ class SubmitRepository:
                                     SmsSubmit.destination_addr.in_(destinations)).order_by(SmsSubmit.id)
             .with_for_update()
         ).all()
-
-
-def _insert_many(session: Session, table, rows: Sequence[dict]) -> list[int]:
-    # One INSERT ... VALUES (...), (...) RETURNING id per up to a thousand rows (SQLAlchemy's
-    # insertmanyvalues), ids in the rows' order on SQLite and PostgreSQL alike.
-    if not rows:
-        return []
-    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-    return list(session.connection().execute(statement, list(rows)).scalars())

@@ -13,8 +13,8 @@ read once to be sure.
 When something has no bind here (an SMS for the `mobile` ESME, MO for an application,
 receipts for an account) it is already in the shared store; this node picks one node
 that holds such a bind and asks it to deliver. That node claims MO in one transaction
-(`claim_held_mo`, rows locked) and sends stored receipts as it would to a new bind, so
-one node delivers each; a lost request costs only time: the store keeps the message, and
+(`claim_held_mo`, rows locked) and claims the stored receipts it sends (receiptclaims.py),
+so one node delivers each; a lost request costs only time: the store keeps the message, and
 every node looks again after a reconnection and every CATCH_UP seconds.
 """
 
@@ -33,6 +33,7 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import LoopingCall
 
 from gateway.cluster.errors import Unavailable
+from gateway.cluster.receiptclaims import ReceiptClaims
 from gateway.cluster.redislink import RedisLink
 from gateway.sms.events import Deliver, Role
 from gateway.sms.submits import Submission
@@ -90,6 +91,8 @@ class ClusterNode:
         self.dialogues = None  # gateway/cluster/dialogues.SharedDialogues, started and stopped with the node
         hub.relay = self.relay
         sms.cluster = self
+        self.receipt_claims = ReceiptClaims(self.id)
+        sms.claim_receipts(self.receipt_claims)
 
     def start(self) -> None:
         log.info("cluster node %s on redis %s", self.id, self.link.url.split("@")[-1])
@@ -120,6 +123,7 @@ class ClusterNode:
         for key in bind_keys(bind):
             self._bound[key] = self._bound.get(key, 0) + 1
             self._fresh.add(key)
+        self._receivers_changed()
         self._announce_soon()
 
     def _closed(self, bind) -> None:
@@ -130,7 +134,12 @@ class ClusterNode:
                 self._bound[key] -= 1
                 if self._bound[key] <= 0:
                     del self._bound[key]
+        self._receivers_changed()
         self._announce_soon()
+
+    def _receivers_changed(self) -> None:
+        # Receipts created for these accounts are claimed by this node as they are stored.
+        self.receipt_claims.bound = frozenset(key[3:] for key in self._bound if key.startswith("rx:"))
 
     def _announce_soon(self) -> None:
         if not self._announcing:  # binds opening together: one announcement
@@ -158,6 +167,7 @@ class ClusterNode:
 
     def _heartbeat(self) -> Deferred:
         self._beats += 1
+        self.sms.renew_receipt_claims()
         if self._beats % int(CATCH_UP / HEARTBEAT) == 0:
             self._catch_up()
         return self._announce()
@@ -227,6 +237,13 @@ class ClusterNode:
         """The other nodes whose last announcement is still current."""
         now = time.time()
         return sum(1 for _, until in self._peers.values() if until > now)
+
+    def view(self) -> dict:
+        """This node and the others as it sees them (the status page): ids, Redis, receiving binds."""
+        now = time.time()
+        return {"node": self.id, "redis_up": self.link.listening, "binds_here": sorted(self._bound),
+                "peers": [{"node": node, "binds": sorted(keys), "lease_seconds": round(until - now, 1)}
+                          for node, (keys, until) in sorted(self._peers.items()) if until > now]}
 
     def held_mo(self, msisdn: str, to: str, text: str, now: float) -> Submission:
         return held_mo(msisdn, to, text, now)

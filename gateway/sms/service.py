@@ -11,7 +11,7 @@ import datetime
 import itertools
 import logging
 
-from twisted.internet.defer import Deferred, fail, inlineCallbacks
+from twisted.internet.defer import Deferred, fail, inlineCallbacks, succeed
 from twisted.python.failure import Failure
 
 from core import charging, messages, subscribers
@@ -105,6 +105,10 @@ class SmsService:
         # (first wait, longest wait) between deliveries of an MO its application refused (smpp.mo_retry*).
         self.mo_retry: tuple[float, float] = (30.0, 600.0)
         self.cluster = None  # several nodes: gateway/cluster/node.ClusterNode routes what has no bind here
+        self._claims = None  # several nodes: gateway/cluster/receiptclaims.ReceiptClaims (claim_receipts)
+        self._claimed_in_flight: set[int] = set()  # several nodes: ids of receipts in flight here
+        self._receipts_lost: list[PendingReceipt] = []  # several nodes: their bind gone, to give up
+        self._receipts_loading: set[str] = set()  # several nodes: accounts loaded in this reactor turn
         outbox.subscribe(self._deliver_to_handset)
 
     # -- handset MO ------------------------------------------------------------
@@ -514,13 +518,65 @@ class SmsService:
             self._clock.callLater(0, self._send_receipt_list, receipts)
 
     def _send_receipt_list(self, receipts: list[PendingReceipt]) -> None:
+        if self.cluster is not None:
+            self._send_claimed_receipts(receipts)
+            return
         for receipt in receipts:
             self._send_receipt(receipt)
 
     def _send_pending_receipts(self, system_id: str) -> None:
-        loaded = self._store.run(_pending_receipts, system_id)
-        loaded.addCallback(lambda receipts: [self._send_receipt(r) for r in receipts])
+        if self.cluster is None:
+            loaded = self._store.run(_pending_receipts, system_id)
+        else:  # only those no other node is sending, claimed for this one in the same transaction
+            loaded = self._store.run(_claim_receipts, system_id, self._claims)
+        loaded.addCallback(self._send_receipt_list)
         loaded.addErrback(lambda f: log.error("loading receipts for %s failed: %s", system_id, f.getTraceback()))
+
+    def claim_receipts(self, claims) -> None:
+        """Several nodes (gateway/cluster/receiptclaims.py): the receipts this node creates or
+        loads are claimed by it in the store, and it sends only those it claimed."""
+        self._claims = claims
+        self._store = claims.store(self._store)
+        self._group = GroupCommit(self._store)
+
+    def _send_claimed_receipts(self, receipts: list[PendingReceipt]) -> None:
+        """On a cluster node: send the receipts this node claimed to a bind here; load (and
+        claim) those created unclaimed for an account bound here now; give up the claims of
+        those with no bind here any more; ask a node with a bind for the rest."""
+        me = self._claims.node
+        unclaim: list[int] = []
+        load: dict[str, None] = {}
+        ask: dict[str, None] = {}
+        for receipt in receipts:
+            bound = any(b.can_receive for b in self._receivers.get(receipt.system_id) or ())
+            if receipt.claimed_by == me:
+                if bound:
+                    self._send_receipt(receipt)
+                else:
+                    unclaim.append(receipt.id)
+                    ask[receipt.system_id] = None
+            elif bound:  # created before this node's bind: another node may be sending it
+                load[receipt.system_id] = None
+            else:
+                ask[receipt.system_id] = None
+        for system_id in load:
+            if system_id not in self._receipts_loading:  # one load for the receipts of one turn
+                self._receipts_loading.add(system_id)
+                self._clock.callLater(0, self._receipts_loading.discard, system_id)
+                self._send_pending_receipts(system_id)
+        done = self._store.run(_unclaim_receipts, unclaim, me) if unclaim else succeed(None)
+        done.addErrback(lambda f: log.warning("giving up claims of receipts failed: %s", f.getErrorMessage()))
+        done.addCallback(lambda _: [self.cluster.receipts_pending(system_id) for system_id in ask])
+
+    def renew_receipt_claims(self) -> Deferred[None]:
+        """On a cluster node: extend the leases of the receipts in flight here (an ESME slow
+        to answer keeps them; the others wait rather than send them too)."""
+        ids = list(self._claimed_in_flight)
+        if not ids:
+            return succeed(None)
+        done = self._store.run(_renew_receipts, ids, self._claims)
+        done.addErrback(lambda f: log.warning("renewing claims of receipts failed: %s", f.getErrorMessage()))
+        return done
 
     def _send_receipt(self, receipt: PendingReceipt) -> None:
         """deliver_sm (esm_class 4) to a receiving bind of the account; forgotten only once the
@@ -528,11 +584,11 @@ class SmsService:
         binds = [b for b in self._receivers.get(receipt.system_id) or () if b.can_receive]
         # ENROUTE, then final; a submit_multi's destinations share one message_id
         key = (receipt.system_id, receipt.message_id, receipt.message_state, receipt.source_addr)
-        if not binds and self.cluster is not None:
-            self.cluster.receipts_pending(receipt.system_id)
         if not binds or key in self._receipts_in_flight or key in self._receipts_taken:
             return
         self._receipts_in_flight.add(key)
+        if self.cluster is not None:  # its lease renewed while in flight
+            self._claimed_in_flight.add(receipt.id)
         message = Deliver(
             source_addr=receipt.source_addr, destination_addr=receipt.destination_addr, text=receipt.body,
             esm_class=RECEIPT_ESM_CLASS, receipted_message_id=receipt.message_id,
@@ -552,6 +608,22 @@ class SmsService:
         sent.addCallback(answered)
         sent.addErrback(lambda f: log.warning("receipt %s not sent: %s", receipt.message_id, f.getErrorMessage()))
         sent.addBoth(lambda _: self._receipts_in_flight.discard(key))
+        if self.cluster is not None:
+            sent.addBoth(self._receipt_done, receipt, key)
+
+    def _receipt_done(self, _, receipt: PendingReceipt, key: tuple) -> None:
+        """On a cluster node: a receipt the ESME did not take, with no receiving bind of the
+        account left here (its bind went away), is given up at once for another node."""
+        self._claimed_in_flight.discard(receipt.id)
+        if key in self._receipts_taken or any(b.can_receive for b in self._receivers.get(receipt.system_id) or ()):
+            return  # taken; or kept for a bind here (its catch-up) as on one node
+        if not self._receipts_lost:  # a bind lost with many in flight: given up together
+            self._clock.callLater(0, self._give_up_lost_receipts)
+        self._receipts_lost.append(receipt)
+
+    def _give_up_lost_receipts(self) -> None:
+        lost, self._receipts_lost = self._receipts_lost, []
+        self._send_claimed_receipts(lost)
 
     # -- MT to handsets ------------------------------------------------------------
 
@@ -719,6 +791,19 @@ def _application_mt(uow, ctx: Context, text: str, tracked: Submission, hold: boo
 
 def _pending_receipts(uow, system_id: str) -> list[PendingReceipt]:
     return [pending_receipt(row) for row in uow.receipts.pending(system_id)]
+
+
+def _claim_receipts(uow, system_id: str, claims) -> list[PendingReceipt]:
+    now, until = claims.lease()
+    return [pending_receipt(row) for row in uow.receipts.claim_pending(system_id, claims.node, now, until)]
+
+
+def _unclaim_receipts(uow, receipt_ids: list[int], node: str) -> None:
+    uow.receipts.unclaim(receipt_ids, node)
+
+
+def _renew_receipts(uow, receipt_ids: list[int], claims) -> None:
+    uow.receipts.renew(receipt_ids, claims.node, claims.lease()[1])
 
 
 def _remove_receipts(uow, calls: list[tuple[int]]) -> list[tuple[bool, None]]:

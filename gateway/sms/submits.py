@@ -73,7 +73,7 @@ class Submission:
             args = (new["system_id"], reported, new["destination_addr"], new["source_addr"],
                     outcome.message_state, body)
             receipt_id = uow.receipts.insert(*args, now)
-            self.receipts = [PendingReceipt(receipt_id, *args)]
+            self.receipts = [PendingReceipt(receipt_id, *args, uow.receipts.claimant(new["system_id"]))]
 
     def hold(self, uow, now: float) -> None:
         """Keep the submissions in the SMSC (ENROUTE, not routed) until released; an
@@ -107,7 +107,7 @@ def record_delivered_many(uow, done: Sequence[tuple[Submission, float]]) -> None
     receipt_ids = uow.receipts.insert_many([
         dict(zip(_RECEIPT_COLUMNS, (*args, now), strict=True)) for _, args, now in receipts])
     for (submission, args, _), receipt_id in zip(receipts, receipt_ids, strict=True):
-        submission.receipts = [PendingReceipt(receipt_id, *args)]
+        submission.receipts = [PendingReceipt(receipt_id, *args, uow.receipts.claimant(args[0]))]
 
 
 _RECEIPT_COLUMNS = ("system_id", "message_id", "source_addr", "destination_addr", "message_state", "body",
@@ -154,7 +154,7 @@ def settle(uow, ids: Sequence[int], outcome: Outcome, error: int, now: float) ->
 
 def pending_receipt(row) -> PendingReceipt:
     return PendingReceipt(row.id, row.system_id, row.message_id, row.source_addr, row.destination_addr,
-                          row.message_state, row.body)
+                          row.message_state, row.body, row.claimed_by)
 
 
 @dataclass
