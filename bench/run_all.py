@@ -401,7 +401,7 @@ def report(results: dict, pngs: list[str]) -> str:
             "the ceilings and the gateway share these CPUs (and other work ran on the machine at the same "
             "time), so compare rows of one run and each figure with its ceiling, not with other machines.", ""]
     out += ["Ceilings, measured in the same run: USSD — the same HTTP pattern against a twisted.web resource "
-            "answering a constant JSON; SMPP — a Twisted protocol answering submit_sm_resp with a constant id; "
+            "answering a constant JSON; SMPP — a Twisted protocol answering submit_sm_resp with a constant id (and, for the rows with receipts, the same sending one constant receipt per submit_sm as well); "
             "SIP — sipp's built-in UAC against sipp's built-in UAS (no store, no prompts, no media; its set-up "
             "rate is bounded by the offered rate, so it shows where the gateway falls behind). The money "
             "core, the menu engine and the live events have no bare protocol below them; their figures stand "
