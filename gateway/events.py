@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from core.ports import MessageRecord
 from gateway.ivr.service import call_json
-from gateway.sms.service import iso_time
+from gateway.ussd.records import iso_time
 
 log = logging.getLogger(__name__)
 Event = dict

@@ -7,8 +7,8 @@ from core.errors import DomainError
 from gateway.actions import Context
 from gateway.sms.groupcommit import _run_all
 from gateway.sms.receipts import Outcome
-from gateway.sms.service import _application_mt
 from gateway.sms.submits import Submission
+from gateway.sms.transactions import application_mt
 
 ON, OFF = "79261234567", "79261234568"
 
@@ -17,7 +17,7 @@ def mt(to: str, text: str, registered_delivery: int = 1) -> tuple:
     ctx = Context(msisdn=to, now=100.0, locale="ru", channel="sms", reply_from="7000")
     new = dict(system_id="app", source_addr="7000", destination_addr=to, registered_delivery=registered_delivery,
                data_coding=8, payload=text.encode("utf-16-be"), text=text, submitted_at=100.0, valid_until=None)
-    return (_application_mt, (ctx, text, Submission(new=new), False, None))
+    return (application_mt, (ctx, text, Submission(new=new), False, None))
 
 
 def test_a_batch_of_mt_is_stored_with_one_id_and_one_receipt_each(store):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from core.db import corporate_repos as corporate
 from core.db import money_repos as money
 from core.db import service_repos as services
-from core.db.bulk import driver_cursor, insert_rows
+from core.db.bulk import insert_rows, select_in
 from core.db.call_repos import CallRecordRepository
 from core.db.dialogue_repos import DialogueRepository
 from core.db.models import Account, Credential, LedgerEntry, LoginToken, Message, Subscriber
@@ -44,16 +44,8 @@ class SubscriberRepository:
     def switched_on(self, msisdns: Iterable[str]) -> dict[str, bool]:
         """Whether each handset that exists among `msisdns` is on, in one query."""
         self._session.flush()  # past the ORM below (the SMSC's hot path): no autoflush
-        msisdns = list(msisdns)
-        if self._session.get_bind().dialect.name == "sqlite":
-            rows = driver_cursor(self._session).execute(
-                f"SELECT msisdn, switched_on FROM subscribers WHERE msisdn IN ({', '.join('?' * len(msisdns))})",
-                msisdns)
-            return {msisdn: bool(on) for msisdn, on in rows}
-        table = Subscriber.__table__
-        rows = self._session.connection().execute(
-            select(table.c.msisdn, table.c.switched_on).where(table.c.msisdn.in_(msisdns)))
-        return {msisdn: on for msisdn, on in rows}
+        rows = select_in(self._session, Subscriber.__table__, ("msisdn", "switched_on"), "msisdn", list(msisdns))
+        return {msisdn: bool(on) for msisdn, on in rows}
 
     def lock(self, msisdn: str) -> Subscriber | None:
         """The subscriber row, locked until the transaction ends (serialises money changes)."""

@@ -7,23 +7,22 @@ SMSC's backend). A message is acknowledged only after the transaction that store
 
 from __future__ import annotations
 
-import datetime
 import itertools
 import logging
 
 from twisted.internet.defer import Deferred, fail, inlineCallbacks, succeed
 from twisted.python.failure import Failure
 
-from core import charging, messages, subscribers
 from core.errors import DomainError
 from core.numbers import is_msisdn, normalise_msisdn
 from core.ports import MessageRecord
-from gateway.actions import Context, perform, send_sms
+from gateway.actions import Context
 from gateway.menurunner import MenuRunner
 from gateway.outbox import Outbox
+from gateway.sms import transactions as tx
 from gateway.sms.errors import BindRefused, CommandStatus, SmppError, status_name
 from gateway.sms.events import Account, Deliver, Role, SubmitRequest
-from gateway.sms.groupcommit import GroupCommit, batched
+from gateway.sms.groupcommit import GroupCommit
 from gateway.sms.operations import Operations
 from gateway.sms.receipts import RECEIPT_ESM_CLASS, Outcome, PendingReceipt
 from gateway.sms.simulation import Simulation
@@ -37,8 +36,6 @@ from gateway.sms.submits import (
     expire_segments,
     fields_of,
     incomplete_segments,
-    pending_receipt,
-    record_delivered_many,
     release,
     requeue_mo,
     settle,
@@ -47,9 +44,6 @@ from gateway.sms.text import decode_text
 from gateway.sms.throttle import TokenBucket
 from gateway.sms.validity import validity_end
 from gateway.storework import StoreRunner
-from menus import commands
-from menus.render import fill
-from menus.schema import MenuSet, SmsNumber
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 1530  # ten concatenated GSM 7-bit segments
@@ -130,11 +124,11 @@ class SmsService:
         number = menus.sms.get(to)
         if number is not None:
             try:
-                mo = yield self._store.run(_command, menus, ctx, number, text, tracked)
+                mo = yield self._store.run(tx.command, menus, ctx, number, text, tracked)
             except DomainError as error:
                 log.info("sms command to %s from %s refused: %s", to, msisdn, error.code)
                 ctx.sent = []
-                mo = yield self._store.run(_command_refused, menus, ctx, text, error.code, tracked)
+                mo = yield self._store.run(tx.command_refused, menus, ctx, text, error.code, tracked)
         elif self.owner(to) is not None:
             binds = self._app_binds.get(to) or []
             if not binds and tracked is None and self.cluster is not None and (yield self.cluster.app_bound(to)):
@@ -143,19 +137,19 @@ class SmsService:
                 raise SmsRejected("destination_unavailable", f"the application owning {to} is not bound",
                                   CommandStatus.ESME_RINVDSTADR)
             if not binds:  # over SMPP the SMSC keeps it until the application binds
-                mo = yield self._store.run(_hold_mo, ctx, text, tracked)
+                mo = yield self._store.run(tx.hold_mo, ctx, text, tracked)
                 self._send_receipts(tracked.receipts)
                 self._arm_expiry(tracked.ids, tracked.valid_until)
                 log.info("sms %s held: %s -> %s (application not bound)", mo, msisdn, to)
                 if self.cluster is not None:
                     self.cluster.mo_held(to)
                 return mo
-            mo = yield self._store.run(_store_mo, ctx, text, tracked)
+            mo = yield self._store.run(tx.store_mo, ctx, text, tracked)
             self._deliver_mo(binds[0], list(tracked.ids) if tracked is not None else [], msisdn, to, text,
                              self.mo_retry[0])
         else:
             ctx.reply_from = normalise_msisdn(to)
-            mo = yield self._store.run(_person_to_person, ctx, text, tracked)
+            mo = yield self._store.run(tx.person_to_person, ctx, text, tracked)
         if tracked is not None:
             self._send_receipts(tracked.receipts)
         log.info("sms %s stored: %s -> %s", mo, msisdn, to)
@@ -173,7 +167,7 @@ class SmsService:
                           CommandStatus.ESME_RINVDSTADR)
 
     def inbox(self, msisdn: str, since: int | None) -> Deferred[list[dict]]:
-        return self._store.run(_inbox, msisdn, since)
+        return self._store.run(tx.inbox, msisdn, since)
 
     # -- the SMSC's backend ------------------------------------------------------
 
@@ -424,7 +418,7 @@ class SmsService:
         if request.schedule_delivery_time:  # not before then, and the simulated delay after it
             wait = max(wait, (_scheduled(request, ctx.now) or ctx.now) - ctx.now)
         fail_with = self.simulation.fate(msisdn) if not wait else None
-        stored = self._group.run(_application_mt, ctx, text, tracked, wait > 0, fail_with)
+        stored = self._group.run(tx.application_mt, ctx, text, tracked, wait > 0, fail_with)
         return stored.addCallbacks(self._mt_stored, _mt_refused, callbackArgs=(tracked, wait))
 
     def _mt_stored(self, record: MessageRecord | None, tracked: Submission, delay: float) -> None:
@@ -526,9 +520,9 @@ class SmsService:
 
     def _send_pending_receipts(self, system_id: str) -> None:
         if self.cluster is None:
-            loaded = self._store.run(_pending_receipts, system_id)
+            loaded = self._store.run(tx.pending_receipts, system_id)
         else:  # only those no other node is sending, claimed for this one in the same transaction
-            loaded = self._store.run(_claim_receipts, system_id, self._claims)
+            loaded = self._store.run(tx.claim_receipts, system_id, self._claims)
         loaded.addCallback(self._send_receipt_list)
         loaded.addErrback(lambda f: log.error("loading receipts for %s failed: %s", system_id, f.getTraceback()))
 
@@ -564,7 +558,7 @@ class SmsService:
                 self._receipts_loading.add(system_id)
                 self._clock.callLater(0, self._receipts_loading.discard, system_id)
                 self._send_pending_receipts(system_id)
-        done = self._store.run(_unclaim_receipts, unclaim, me) if unclaim else succeed(None)
+        done = self._store.run(tx.unclaim_receipts, unclaim, me) if unclaim else succeed(None)
         done.addErrback(lambda f: log.warning("giving up claims of receipts failed: %s", f.getErrorMessage()))
         done.addCallback(lambda _: [self.cluster.receipts_pending(system_id) for system_id in ask])
 
@@ -574,7 +568,7 @@ class SmsService:
         ids = list(self._claimed_in_flight)
         if not ids:
             return succeed(None)
-        done = self._store.run(_renew_receipts, ids, self._claims)
+        done = self._store.run(tx.renew_receipts, ids, self._claims)
         done.addErrback(lambda f: log.warning("renewing claims of receipts failed: %s", f.getErrorMessage()))
         return done
 
@@ -602,7 +596,7 @@ class SmsService:
             self._receipts_taken[key] = None
             if len(self._receipts_taken) > RECEIPTS_REMEMBERED:
                 del self._receipts_taken[next(iter(self._receipts_taken))]
-            return self._group.run(_remove_receipt, receipt.id)
+            return self._group.run(tx.remove_receipt, receipt.id)
 
         sent = binds[0].deliver(message)
         sent.addCallback(answered)
@@ -687,142 +681,3 @@ def _checked_text(text: object) -> str:
     if len(text) > MAX_TEXT:
         raise SmsRejected("invalid_text", f"an SMS is at most {MAX_TEXT} characters", CommandStatus.ESME_RINVMSGLEN)
     return text
-
-
-def _record(uow, tracked: Submission | None, outcome: Outcome | None, now: float) -> None:
-    if tracked is not None:
-        tracked.record(uow, outcome, 0, now)
-
-
-def _command(uow, menus: MenuSet, ctx: Context, number: SmsNumber, text: str,
-             tracked: Submission | None = None) -> int:
-    ctx.locale = subscribers.require(uow, ctx.msisdn).locale
-    mo = messages.store_mo(uow, ctx.msisdn, number.number, text, ctx.now)
-    _record(uow, tracked, Outcome.DELIVERED, ctx.now)
-    if ctx.offer is not None:  # R13: free at home, the roaming SMS rate abroad
-        charging.charge_service_sms(uow, ctx.offer, ctx.msisdn, number.number, ctx.now, ref=f"sms:{mo.id}")
-    matched = commands.match(number, text)
-    if matched is None:
-        ctx.sent.append(messages.store_mt(uow, ctx.msisdn, number.number, fill(number.help, ctx.locale), ctx.now))
-        return mo.id
-    command, args = matched
-    outputs = perform(uow, menus, ctx, command.action, {**args, "text": text})
-    if "items" in outputs:  # a list in an SMS: one `code — label` line each
-        lines = [f"{value} — {label}" for value, label in outputs.pop("items")]
-        outputs["lines"] = "\n".join(lines) or fill(menus.text("list_empty"), ctx.locale)
-    if command.reply is not None:
-        reply = fill(command.reply, ctx.locale, outputs)
-        ctx.sent.append(messages.store_mt(uow, ctx.msisdn, number.number, reply, ctx.now))
-    return mo.id
-
-
-def _command_refused(uow, menus: MenuSet, ctx: Context, text: str, code: str,
-                     tracked: Submission | None = None) -> int:
-    ctx.locale = subscribers.require(uow, ctx.msisdn).locale
-    mo = messages.store_mo(uow, ctx.msisdn, ctx.reply_from, text, ctx.now)
-    _record(uow, tracked, Outcome.DELIVERED, ctx.now)
-    send_sms(uow, menus, ctx, f"error.{code}" if f"error.{code}" in menus.texts else "error.default")
-    return mo.id
-
-
-def _hold_mo(uow, ctx: Context, text: str, tracked: Submission) -> int:
-    subscribers.require(uow, ctx.msisdn)
-    mo = messages.store_mo(uow, ctx.msisdn, ctx.reply_from, text, ctx.now)
-    tracked.hold(uow, ctx.now)
-    return mo.id
-
-
-def _store_mo(uow, ctx: Context, text: str, tracked: Submission | None = None) -> int:
-    subscribers.require(uow, ctx.msisdn)
-    mo = messages.store_mo(uow, ctx.msisdn, ctx.reply_from, text, ctx.now)
-    _record(uow, tracked, None, ctx.now)  # settles on the application's deliver_sm_resp
-    return mo.id
-
-
-def _person_to_person(uow, ctx: Context, text: str, tracked: Submission | None = None) -> int:
-    subscribers.require(uow, ctx.msisdn)
-    mo = messages.store_mo(uow, ctx.msisdn, ctx.reply_from, text, ctx.now)
-    ctx.sent.append(messages.store_mt(uow, ctx.reply_from, ctx.msisdn, text, ctx.now))
-    _record(uow, tracked, Outcome.DELIVERED, ctx.now)
-    return mo.id
-
-
-def _application_mt_many(uow, calls: list[tuple]) -> list[tuple[bool, object]]:
-    """_application_mt for a group commit's batch: the handsets looked up in one query and the
-    MT that reach them at once written with one insert per table; the rest one by one."""
-    switched_on = uow.subscribers.switched_on({ctx.msisdn for ctx, *_ in calls})
-    results: list[tuple[bool, object]] = []
-    at_once: list[tuple[int, tuple]] = []
-    for index, call in enumerate(calls):
-        ctx, _, tracked, hold, fail_with = call
-        on = switched_on.get(ctx.msisdn)
-        if on and not hold and fail_with is None and tracked.new is not None:
-            at_once.append((index, call))
-            results.append((True, None))  # the record, below
-            continue
-        try:
-            results.append((True, _application_mt(uow, *call)))
-        except DomainError as error:
-            results.append((False, error))
-    records = messages.store_mt_many(uow, [(ctx.msisdn, ctx.reply_from, text, ctx.now)
-                                           for _, (ctx, text, *_) in at_once])
-    record_delivered_many(uow, [(tracked, ctx.now) for _, (ctx, _, tracked, *_) in at_once])
-    for (index, _), record in zip(at_once, records, strict=True):
-        results[index] = (True, record)
-    return results
-
-
-@batched(_application_mt_many)
-def _application_mt(uow, ctx: Context, text: str, tracked: Submission, hold: bool,
-                    fail_with: int | None) -> MessageRecord | None:
-    """An application's MT: into the inbox; held while the handset is off or a delay runs;
-    UNDELIV when the simulation fails it."""
-    handset = subscribers.require(uow, ctx.msisdn)
-    if hold or not handset.switched_on:
-        tracked.hold(uow, ctx.now)
-        return None
-    if fail_with is not None:
-        tracked.record(uow, Outcome.UNDELIVERABLE, fail_with, ctx.now)
-        return None
-    record = messages.store_mt(uow, ctx.msisdn, ctx.reply_from, text, ctx.now)
-    tracked.record(uow, Outcome.DELIVERED, 0, ctx.now)
-    return record
-
-
-def _pending_receipts(uow, system_id: str) -> list[PendingReceipt]:
-    return [pending_receipt(row) for row in uow.receipts.pending(system_id)]
-
-
-def _claim_receipts(uow, system_id: str, claims) -> list[PendingReceipt]:
-    now, until = claims.lease()
-    return [pending_receipt(row) for row in uow.receipts.claim_pending(system_id, claims.node, now, until)]
-
-
-def _unclaim_receipts(uow, receipt_ids: list[int], node: str) -> None:
-    uow.receipts.unclaim(receipt_ids, node)
-
-
-def _renew_receipts(uow, receipt_ids: list[int], claims) -> None:
-    uow.receipts.renew(receipt_ids, claims.node, claims.lease()[1])
-
-
-def _remove_receipts(uow, calls: list[tuple[int]]) -> list[tuple[bool, None]]:
-    uow.receipts.remove_many([receipt_id for receipt_id, in calls])
-    return [(True, None)] * len(calls)
-
-
-@batched(_remove_receipts)
-def _remove_receipt(uow, receipt_id: int) -> None:
-    uow.receipts.remove(receipt_id)
-
-
-def _inbox(uow, msisdn: str, since: int | None) -> list[dict]:
-    return [
-        {"id": m.id, "from": m.peer, "text": m.text, "received_at": iso_time(m.created_at)}
-        for m in messages.inbox(uow, msisdn, since)
-    ]
-
-
-def iso_time(seconds: float) -> str:
-    """Epoch seconds as ISO 8601 UTC with milliseconds."""
-    return datetime.datetime.fromtimestamp(seconds, datetime.UTC).isoformat(timespec="milliseconds")
