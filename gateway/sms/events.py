@@ -32,6 +32,11 @@ class BindKind(enum.Enum):
         return self is not BindKind.TRANSMITTER
 
 
+# PER_MESSAGE: the values made for every message are plain slotted dataclasses, never changed
+# after they are made: a frozen dataclass's __init__ sets each field with object.__setattr__,
+# 4.5 µs for SubmitRequest's 16 fields against 1 µs, on the SMSC's hot path.
+
+
 @dataclass(frozen=True)
 class Account:
     """An ESME login; `owns` lists the short numbers and service codes of an application."""
@@ -45,7 +50,7 @@ class Account:
     max_binds: int | None = None  # simultaneous binds of this system_id
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # per message: see PER_MESSAGE
 class SubmitRequest:
     """A submit_sm (or data_sm) from an ESME with its text already decoded."""
 
@@ -67,7 +72,7 @@ class SubmitRequest:
     schedule_delivery_time: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # per message: see PER_MESSAGE
 class Deliver:
     """A message to hand to a receiving bind as deliver_sm (MO, MT to handsets, or a receipt)."""
 
@@ -84,7 +89,7 @@ class Deliver:
 # Commands an SMSCSession returns for its adapter to carry out, in order.
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # per message: see PER_MESSAGE
 class SendPDU:
     pdu: PDU
 
@@ -113,7 +118,7 @@ class UnregisterBind:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # per message: see PER_MESSAGE
 class HandleSubmit:
     """Store the message, then call submit_succeeded(self, id) or submit_failed(self, status)."""
 
