@@ -165,12 +165,14 @@ class SMSCProtocol(Protocol):
         return self.session.bind_accepted(account)
 
     def _submit(self, command: HandleSubmit) -> None:
-        stored = maybeDeferred(self.backend.submit, self.session.account, command.request, self.bind)
+        # One callback pair on the backend's Deferred, each catching its own faults: every
+        # layer of Deferred callbacks costs the reactor thread microseconds per submit_sm.
+        try:
+            stored = self.backend.submit(self.session.account, command.request, self.bind)
+        except Exception:  # noqa: BLE001 - answered as the failure it is
+            stored = fail()
         stored.addCallbacks(
             self._submitted, self._not_submitted, callbackArgs=(command,), errbackArgs=(command,)
-        )
-        stored.addErrback(
-            lambda f: self.log.failure("SMPP {peer}: answering a submit", f, peer=self.peer)
         )
 
     def _operate(self, command: HandleOperation) -> None:
@@ -188,7 +190,10 @@ class SMSCProtocol(Protocol):
         done.addErrback(lambda f: self.log.failure("SMPP {peer}: answering an operation", f, peer=self.peer))
 
     def _submitted(self, message_id: str, command: HandleSubmit) -> None:
-        self._run(self.session.submit_succeeded(command, str(message_id)))
+        try:
+            self._run(self.session.submit_succeeded(command, str(message_id)))
+        except Exception:  # noqa: BLE001 - a bug: logged, the connection goes on
+            self.log.failure("SMPP {peer}: answering a submit", peer=self.peer)
 
     def _not_submitted(self, failure: Failure, command: HandleSubmit) -> None:
         if failure.check(SmppError) and failure.value.status:
@@ -196,7 +201,10 @@ class SMSCProtocol(Protocol):
         else:
             self.log.failure("SMPP {peer}: submit failed", failure, peer=self.peer)
             status = S.ESME_RSYSERR
-        self._run(self.session.submit_failed(command, status))
+        try:
+            self._run(self.session.submit_failed(command, status))
+        except Exception:  # noqa: BLE001 - a bug: logged, the connection goes on
+            self.log.failure("SMPP {peer}: answering a submit", peer=self.peer)
 
 
 class SMSCFactory(ServerFactory):

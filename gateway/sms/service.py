@@ -311,10 +311,9 @@ class SmsService:
             self.admit(account)
             msisdn = self._check_addresses(account, request)
             tracked = Submission(new=self._fields(account, request, b"", msisdn, shares_id))
-            routed = self._route_mt(msisdn, request, request.text, tracked)
+            return self._route_mt(msisdn, request, request.text, tracked, answer=True)
         except Exception:  # noqa: BLE001 - answered like the generator path: as a failed Deferred
             return fail()
-        return routed.addCallback(lambda _: str(tracked.ids[0]))
 
     def _fields(self, account: Account, request: SubmitRequest, payload: bytes, msisdn: str,
                 shares_id: str | None) -> dict:
@@ -405,8 +404,10 @@ class SmsService:
         except DomainError as error:  # unknown handset
             raise SmppError(CommandStatus.ESME_RINVSRCADR, error.message) from error
 
-    def _route_mt(self, msisdn: str, request: SubmitRequest, text: str, tracked: Submission) -> Deferred[None]:
-        """An application's MT: stored by the next group commit; SmppError if refused."""
+    def _route_mt(self, msisdn: str, request: SubmitRequest, text: str, tracked: Submission,
+                  answer: bool = False) -> Deferred:
+        """An application's MT: stored by the next group commit; SmppError if refused. Fires
+        with the message_id to answer when `answer` (one callback fewer on the hot path)."""
         try:
             text = _checked_text(text)
         except SmsRejected as error:
@@ -419,9 +420,10 @@ class SmsService:
             wait = max(wait, (_scheduled(request, ctx.now) or ctx.now) - ctx.now)
         fail_with = self.simulation.fate(msisdn) if not wait else None
         stored = self._group.run(tx.application_mt, ctx, text, tracked, wait > 0, fail_with)
-        return stored.addCallbacks(self._mt_stored, _mt_refused, callbackArgs=(tracked, wait))
+        return stored.addCallbacks(self._mt_stored, _mt_refused, callbackArgs=(tracked, wait, answer))
 
-    def _mt_stored(self, record: MessageRecord | None, tracked: Submission, delay: float) -> None:
+    def _mt_stored(self, record: MessageRecord | None, tracked: Submission, delay: float,
+                   answer: bool) -> str | None:
         if record is not None:
             self._outbox.publish([record])
         self._send_receipts(tracked.receipts)
@@ -429,6 +431,7 @@ class SmsService:
             if delay:
                 self._clock.callLater(delay, self._release, None, tracked.ids, True)
             self._arm_expiry(tracked.ids, tracked.valid_until)
+        return str(tracked.ids[0]) if answer else None
 
     # -- MT held in the SMSC: switched-off handsets, simulated delays, validity periods -----
 
