@@ -11,7 +11,8 @@
 # pdus.py describes each command's mandatory fields as precompiled "steps": a C-string
 # (NUL-terminated, max length incl. NUL and the status to answer when it is longer), a
 # run of 1-octet integers unpacked with one struct, short_message with its sm_length
-# octet, and the two submit_multi lists. decode() walks the steps, then the TLVs; every
+# octet, and the two submit_multi lists. decode() runs each command's steps as straight-line
+# code built from them once (_compile_decoder), then reads the TLVs; every
 # fault raises RemoteProtocolError carrying the status and the sequence number, so the
 # session can answer the faulty PDU and keep the connection. TLVs we do not know land in
 # params[UNKNOWN_TLVS] as (tag, raw) pairs and are written back by encode().
