@@ -10,10 +10,10 @@ from contextlib import contextmanager
 
 import pytest
 import smpplib.client
-from websockets.sync.client import ClientConnection, connect
 
 from tests.clusterkit import WAIT, RedisServer, start_node
 from tests.test_e2e_smpp_receipts import bind, mo, mt, parsed, text_of
+from tests.test_events_e2e import events_of, next_event
 
 A, B = "79261234567", "79261112233"
 APP_NUMBER = "7000"
@@ -38,23 +38,18 @@ def nodes(tmp_path, pg_url, redis_server):
 
 
 @contextmanager
-def watch(node, msisdn: str) -> Iterator[ClientConnection]:
-    """The events WebSocket of `msisdn` on `node`, once it says it is watching."""
-    host, port = node.ports["http"]
-    with connect(f"ws://{host}:{port}/api/v1/handsets/{msisdn}/events", open_timeout=WAIT) as socket:
-        assert next_event(socket)["type"] == "subscribed"
-        yield socket
-
-
-def next_event(socket, kind: str | None = None) -> dict:
-    deadline = time.monotonic() + WAIT
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            pytest.fail(f"no {kind or 'event'} within {WAIT} s")
-        event = json.loads(socket.recv(timeout=left))
-        if kind is None or event["type"] == kind:
-            return event
+def binds(*specs: tuple) -> Iterator[list[smpplib.client.Client]]:
+    """smpplib binds, each (node, account, kind), the account's password being its name;
+    unbound and closed at the end."""
+    clients: list[smpplib.client.Client] = []
+    try:
+        for node, account, kind in specs:
+            clients.append(bind(node, account, account, kind))
+        yield clients
+    finally:
+        for client in clients:
+            client.unbind()
+            client.disconnect()
 
 
 def next_deliver(client: smpplib.client.Client):
@@ -130,7 +125,7 @@ def test_screen_timeout_fires_once_on_the_node_that_served_last(tmp_path, pg_url
     a = start_node(tmp_path, "a", pg_url, redis_server.url, "--config", str(config))
     b = start_node(tmp_path, "b", pg_url, redis_server.url, "--config", str(config))
     try:
-        with watch(a, A) as seen:
+        with events_of(a, A) as seen:
             opened = a.ussd(A, "*105#")
             b.ussd(A, "1")  # A's copy is older now: its timer must not end the dialogue
             event = next_event(seen, "ussd")
@@ -148,8 +143,7 @@ def test_screen_timeout_fires_once_on_the_node_that_served_last(tmp_path, pg_url
 
 def test_http_mo_at_a_reaches_the_application_bound_to_b(nodes):
     a, b = nodes
-    app = bind(b, "app", "app", "receiver")
-    try:
+    with binds((b, "app", "receiver")) as (app,):
         def send() -> None:  # refused (409) until A knows of B's bind: nothing is stored then
             status, body = a.post(f"/api/v1/handsets/{A}/sms", {"to": APP_NUMBER, "text": "через узел A"})
             assert status in (202, 409), body
@@ -157,33 +151,22 @@ def test_http_mo_at_a_reaches_the_application_bound_to_b(nodes):
         pdu = once_known(app, send)
         assert (pdu.source_addr.decode(), pdu.destination_addr.decode()) == (A, APP_NUMBER)
         assert text_of(pdu) == "через узел A"
-    finally:
-        app.unbind()
-        app.disconnect()
 
 
 def test_smpp_mo_at_a_reaches_the_application_bound_to_b_once(nodes):
     a, b = nodes
-    app = bind(b, "app", "app", "transceiver")
-    handsets = bind(a, "handsets", "handsets", "transmitter")
-    try:
+    with binds((b, "app", "transceiver"), (a, "handsets", "transmitter")) as (app, handsets):
         mo(handsets, A, APP_NUMBER, "hello app", registered_delivery=0)
         pdu = next_deliver(app)
         assert text_of(pdu) == "hello app"
         # A second MO goes the same way: the first was claimed once, not left to come again.
         mo(handsets, A, APP_NUMBER, "second", registered_delivery=0)
         assert text_of(next_deliver(app)) == "second"
-    finally:
-        for client in (app, handsets):
-            client.unbind()
-            client.disconnect()
 
 
 def test_receipt_of_a_submit_on_b_reaches_the_bind_on_a(nodes):
     a, b = nodes
-    receiver = bind(a, "app", "app", "receiver")
-    sender = bind(b, "app", "app", "transmitter")
-    try:
+    with binds((a, "app", "receiver"), (b, "app", "transmitter")) as (receiver, sender):
         message_id = mt(sender, A, "квитанция", registered_delivery=1)
         while True:
             receipts = [p for p in receiver.received if p.esm_class & 0x3C == 0x04]
@@ -192,15 +175,11 @@ def test_receipt_of_a_submit_on_b_reaches_the_bind_on_a(nodes):
             receiver.read_once()
         fields = parsed(receipts[0])
         assert fields["id"] == message_id and fields["stat"] == "DELIVRD"
-    finally:
-        for client in (receiver, sender):
-            client.unbind()
-            client.disconnect()
 
 
 def test_web_events_on_b_show_an_sms_sent_through_a(nodes):
     a, b = nodes
-    with watch(b, B) as socket:
+    with events_of(b, B) as socket:
         assert a.post(f"/api/v1/handsets/{A}/sms", {"to": B, "text": "Привет с узла A"})[0] == 202
         event = next_event(socket, "sms")
     assert (event["from"], event["text"]) == (A, "Привет с узла A")
@@ -209,14 +188,10 @@ def test_web_events_on_b_show_an_sms_sent_through_a(nodes):
 
 def test_sms_stored_on_a_reaches_the_mobile_bind_on_b(nodes):
     a, b = nodes
-    handsets = bind(b, "handsets", "handsets", "receiver")
-    try:
+    with binds((b, "handsets", "receiver")) as (handsets,):
         pdu = once_known(handsets, lambda: a.post(f"/api/v1/handsets/{A}/sms", {"to": B, "text": "to the mobile bind"}))
         assert (pdu.source_addr.decode(), pdu.destination_addr.decode()) == (A, B)
         assert text_of(pdu) == "to the mobile bind"
-    finally:
-        handsets.unbind()
-        handsets.disconnect()
 
 
 def test_a_password_typed_on_a_never_reaches_redis_and_its_dialogue_ends_cleanly_on_b(nodes, redis_server):
@@ -234,7 +209,7 @@ def test_a_password_typed_on_a_never_reaches_redis_and_its_dialogue_ends_cleanly
     stored += [json.dumps(client.hgetall(key)) for key in client.keys("*") if client.type(key) == "hash"]
     stored += [" ".join(client.zrange(key, 0, -1)) for key in client.keys("*") if client.type(key) == "zset"]
     assert stored and all(password not in value for value in stored)
-    with watch(b, MANAGER) as socket:
+    with events_of(b, MANAGER) as socket:
         status, body = b.post(f"/api/v1/handsets/{MANAGER}/ussd", {"input": "1"})
         assert status == 400, body  # no dialogue to answer any more
         event = next_event(socket, "ussd")
@@ -251,7 +226,7 @@ def test_the_dialogue_of_a_killed_node_times_out_once_on_the_other(tmp_path, pg_
     a = start_node(tmp_path, "a", pg_url, redis_server.url, "--config", str(config))
     b = start_node(tmp_path, "b", pg_url, redis_server.url, "--config", str(config))
     try:
-        with watch(b, A) as seen:
+        with events_of(b, A) as seen:
             opened = a.ussd(A, "*105#")
             a.process.kill()  # kill -9: its timer dies with it
             a.process.wait()
