@@ -295,7 +295,7 @@ def main() -> None:
         if args.profile:  # every thread of the gateway, the store's included (cProfile sees one)
             if not os.path.exists(os.path.join(os.path.dirname(sys.executable), "py-spy")):
                 sys.exit("--profile needs py-spy: .venv/bin/pip install py-spy")
-            spy = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "py-spy"), "record", "--threads", "--gil", "--rate", "1000",
+            spy = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "py-spy"), "record", "--threads", "--gil", "--rate", "250",
                                     "--format", "raw", "-o", args.profile, "--pid", str(gateway.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             print(f"{'window':>6} {'receipts':>8} | {'gateway/s':>9} {'p50 ms':>7} {'p99 ms':>7} | "
