@@ -8,8 +8,9 @@ import json
 import time
 
 from tests.clusterkit import WAIT, RedisServer, start_node
-from tests.test_e2e_multinode import APP_NUMBER, A, B, next_deliver, watch
+from tests.test_e2e_multinode import APP_NUMBER, A, B, next_deliver
 from tests.test_e2e_smpp_receipts import bind, text_of
+from tests.test_events_e2e import events_of
 
 
 def test_redis_outage_answers_503_and_recovers(tmp_path, pg_url):
@@ -43,7 +44,7 @@ def test_redis_outage_answers_503_and_recovers(tmp_path, pg_url):
         assert again["session_id"] != opened["session_id"]
         assert b.ussd(A, "1")["session_id"] == again["session_id"]
         # Events: once the listeners subscribed again (backoff up to 5 s), they arrive.
-        with watch(b, B) as socket:
+        with events_of(b, B) as socket:
             deadline = time.monotonic() + WAIT
             while True:
                 assert time.monotonic() < deadline, "events never crossed nodes after the outage"
