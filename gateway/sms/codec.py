@@ -64,7 +64,7 @@ _DEST_FLAG_SME, _DEST_FLAG_LIST = 1, 2
 _MAX_LIST = 254
 
 
-@dataclass(slots=True)  # not frozen, but never changed once made: see events.PER_MESSAGE
+@dataclass(slots=True)  # not frozen, but never changed once made: see PER_MESSAGE in events.py
 class PDU:
     """One SMPP PDU: mandatory fields and known TLVs by name in `params`."""
 
@@ -204,7 +204,7 @@ _DECODERS: dict[int, Callable[[bytes, int], dict[str, object]]] = {}
 
 def _compile_decoder(spec: CommandSpec):
     """Straight-line code for one command's body, built from its steps (as dataclasses builds
-    __init__): the loop over the steps took 12 µs of a submit_sm, this takes 6."""
+    __init__): the loop over the steps took 12 µs of a submit_sm, this takes 6.6."""
     env: dict[str, object] = {"HEADER_SIZE": HEADER_SIZE, "MAX_SHORT_MESSAGE": MAX_SHORT_MESSAGE, "S": S,
                               "_cstr": _cstr, "_need": _need, "_Malformed": _Malformed,
                               "_decode_dests": _decode_dests, "_decode_unsuccess": _decode_unsuccess,
