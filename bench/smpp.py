@@ -7,8 +7,9 @@ Run: .venv/bin/python bench/smpp.py [--seconds 3] [--windows 1,10,50,100] [--cli
      threads, sampled where they hold the GIL: where its CPU goes)
 
 Columns: the gateway's rate and latencies, the ceiling's, their ratio; for rows with receipts
-also `same work/s`, the bare responder sending one receipt per submit_sm as well (the client
-then reads and answers a deliver_sm per message either way), and the ratio to it; `CPU µs`,
+also `same work/s` and its latencies, the bare responder sending one receipt per submit_sm as
+well (the client then reads and answers a deliver_sm per message either way), and the ratio
+to it; `CPU µs`,
 the gateway process's CPU time (all threads, user + system) per message, a figure the
 machine's other load disturbs far less than a rate.
 
@@ -299,8 +300,8 @@ def main() -> None:
                                     "--format", "raw", "-o", args.profile, "--pid", str(gateway.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             print(f"{'window':>6} {'receipts':>8} | {'gateway/s':>9} {'p50 ms':>7} {'p99 ms':>7} | "
-                  f"{'ceiling/s':>9} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>5} | {'same work/s':>11} {'ratio':>5} "
-                  f"| {'CPU µs':>6}")
+                  f"{'ceiling/s':>9} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>5} | {'same work/s':>11} {'p50 ms':>7} "
+                  f"{'p99 ms':>7} {'ratio':>5} | {'CPU µs':>6}")
             for receipts in {"both": (False, True), "no": (False,), "yes": (True,)}[args.receipts]:
                 for window in windows:
                     cpu_before = cpu_seconds(gateway.pid)
@@ -313,7 +314,8 @@ def main() -> None:
                     print(f"{window:>6} {'yes' if receipts else 'no':>8} | {ours['rate']:>9.0f} {ours['p50']:>7.2f} "
                           f"{ours['p99']:>7.2f} | {bare['rate']:>9.0f} {bare['p50']:>7.2f} {bare['p99']:>7.2f} | "
                           f"{ours['rate'] / bare['rate']:>5.2f} | "
-                          + (f"{same['rate']:>11.0f} {ours['rate'] / same['rate']:>5.2f}" if same else f"{'':>11} {'':>5}")
+                          + (f"{same['rate']:>11.0f} {same['p50']:>7.2f} {same['p99']:>7.2f} {ours['rate'] / same['rate']:>5.2f}"
+                             if same else f"{'':>11} {'':>7} {'':>7} {'':>5}")
                           + f" | {cpu:>6.0f}"
                           + (f"  ({ours['failed']} refused)" if ours["failed"] else ""), flush=True)
         finally:

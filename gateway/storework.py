@@ -15,6 +15,7 @@ from core.db.repositories import SqlUnitOfWork
 from core.db.store import Store
 from core.errors import DomainError
 from gateway.metrics import Metrics
+from gateway.walcheckpoints import WalCheckpoints
 
 T = TypeVar("T")
 
@@ -30,15 +31,28 @@ class StoreRunner:
         # transactions in arrival order. PostgreSQL takes a few in parallel.
         size = 1 if store.is_sqlite else 4
         self._pool = ThreadPool(minthreads=1, maxthreads=size, name="store")
+        self._checkpoint_pool: ThreadPool | None = None
+        self.checkpoints: WalCheckpoints | None = None
+        if store.sqlite_file is not None:  # its WAL checkpointed off the writer's thread
+            self._checkpoint_pool = ThreadPool(minthreads=1, maxthreads=1, name="store-checkpoint")
+            self.checkpoints = WalCheckpoints(store, reactor, reactor, self._checkpoint_pool)
 
     def start(self) -> None:
         self._pool.start()
+        if self._checkpoint_pool is not None:
+            self._checkpoint_pool.start()
 
     def stop(self) -> None:
+        if self.checkpoints is not None:
+            self.checkpoints.stop()
         self._pool.stop()
+        if self._checkpoint_pool is not None:
+            self._checkpoint_pool.stop()
 
     def run(self, fn: Callable[..., T], *args, **kwargs) -> Deferred[T]:
         d = deferToThreadPool(self._reactor, self._pool, self._transaction, fn, args, kwargs)
+        if self.checkpoints is not None:
+            self.checkpoints.written()
         if self._metrics is not None:
             d.addBoth(self._timed, time.perf_counter())
         return d

@@ -394,6 +394,9 @@ def test_corrupted_bodies_raise_only_remote_errors(pdu, data):
         PDU("submit_sm", 0, 1, {"short_message": b"x" * 255}),
         PDU("submit_sm", 0, 1, {"ussd_service_op": 256}),
         PDU("submit_sm", 0, 1, {"no_such_field": 1}),
+        PDU("submit_sm", 0, 1, {"source_addr": "7\0"}),  # a NUL would end the field early
+        PDU("submit_sm", 0, 1, {"source_addr": None}),
+        PDU("submit_sm", 0, 1, {"esm_class": "4"}),
         PDU("no_such_command", 0, 1),
         PDU("enquire_link", 0, 2**32),
     ],
@@ -401,3 +404,9 @@ def test_corrupted_bodies_raise_only_remote_errors(pdu, data):
 def test_encode_refuses_what_smpp_cannot_carry(pdu):
     with pytest.raises(LocalProtocolError):
         encode(pdu)
+
+
+def test_a_field_too_long_to_send_is_refused_with_its_own_status():
+    with pytest.raises(LocalProtocolError) as caught:
+        encode(PDU("deliver_sm", 0, 1, {"destination_addr": "7" * 21}))
+    assert caught.value.status == S.ESME_RINVDSTADR and "does not fit 20 characters" in str(caught.value)

@@ -210,6 +210,21 @@ def test_window_holds_deliver_sm_beyond_it_until_responses_come_back():
     assert session.receive_pdu(PDU("deliver_sm_resp", 0, 3, {})) == [DeliveryResolved(third, 0)]
 
 
+def test_a_deliver_sm_goes_out_as_its_trial_encoding_with_its_sequence_number_patched_in():
+    session = SMSCSession("SIM")
+    session.receive_pdu(PDU("bind_transceiver", 0, 1, BIND))
+    session.bind_accepted(Account("app", "app", Role.APPLICATION, window=1))
+    _, out = session.deliver(Deliver("7000", "79261234567", "x" * 400))  # three segments
+    session.deliver(Deliver("7000", "79261234567", "two"))  # behind them in the window's queue
+    commands = [c for c in out if isinstance(c, SendPDU)]
+    for sequence in (1, 2, 3):
+        commands += [c for c in session.receive_pdu(PDU("deliver_sm_resp", 0, sequence, {}))
+                     if isinstance(c, SendPDU)]
+    assert [c.pdu.sequence for c in commands] == [1, 2, 3, 4]
+    assert [c.wire is not None for c in commands] == [True, False, False, True]  # each message's first
+    assert all(c.wire == encode(c.pdu) for c in commands if c.wire is not None)
+
+
 def test_window_queue_is_aborted_with_the_connection():
     session = SMSCSession("SIM")
     session.receive_pdu(PDU("bind_transceiver", 0, 1, BIND))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from importlib import resources
 
 from alembic import command
@@ -23,8 +24,11 @@ class Store:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        # A SQLite file (in WAL mode, see _sqlite_pragmas): the one `checkpoint()` works on.
+        self.sqlite_file: str | None = None
         if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
-            os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
+            self.sqlite_file = os.path.abspath(parsed.database)
+            os.makedirs(os.path.dirname(self.sqlite_file), exist_ok=True)
         # A server restart leaves dead connections in the pool: each is checked before use.
         self.engine: Engine = create_engine(url, future=True, pool_pre_ping=not self.is_sqlite)
         if self.is_sqlite:
@@ -44,6 +48,14 @@ class Store:
         """One transaction: committed when the block ends, rolled back on an exception."""
         with self._sessions.begin() as session:
             yield SqlUnitOfWork(session)
+
+    def checkpoint(self) -> tuple[int, int, int]:
+        """Copy the SQLite file's committed WAL pages into it, on a connection of its own so
+        that it can run on another thread while transactions go on (PASSIVE: it waits for
+        no one). Returns SQLite's (busy, pages in the WAL, pages copied so far)."""
+        assert self.sqlite_file is not None, "only a SQLite file has a WAL"
+        with closing(sqlite3.connect(self.sqlite_file, isolation_level=None)) as connection:
+            return connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
     def dispose(self) -> None:
         self.engine.dispose()

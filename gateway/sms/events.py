@@ -92,6 +92,7 @@ class Deliver:
 @dataclass(slots=True)  # per message: see PER_MESSAGE
 class SendPDU:
     pdu: PDU
+    wire: bytes | None = None  # the PDU already encoded, when the session had to encode it anyway
 
 
 @dataclass(frozen=True)

@@ -111,8 +111,8 @@ class SMSCProtocol(Protocol):
     def _run(self, commands: list[Command]) -> None:
         for command in commands:
             match command:
-                case SendPDU(pdu=pdu):
-                    self._send(pdu)
+                case SendPDU(pdu=pdu, wire=wire):
+                    self._send(pdu, wire)
                 case Authenticate():
                     self._run(self._authenticate(command))
                 case RegisterBind(account=account, bind_kind=kind):
@@ -136,9 +136,9 @@ class SMSCProtocol(Protocol):
                     self.log.info("SMPP {peer}: closing ({reason})", peer=self.peer, reason=reason)
                     self.transport.loseConnection()
 
-    def _send(self, pdu: PDU) -> None:
+    def _send(self, pdu: PDU, wire: bytes | None = None) -> None:
         try:
-            data = encode(pdu)
+            data = encode(pdu) if wire is None else wire
         except LocalProtocolError:
             self.log.failure("SMPP {peer}: cannot encode {pdu!r}", peer=self.peer, pdu=pdu)
             if not pdu.is_response or pdu.status:

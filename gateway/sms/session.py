@@ -28,7 +28,7 @@ from __future__ import annotations
 import enum
 from collections import deque
 
-from gateway.sms.codec import PDU, PDUFramer, decode, encode, response_name
+from gateway.sms.codec import PDU, PDUFramer, decode, encode, response_name, with_sequence
 from gateway.sms.errors import CommandStatus as S
 from gateway.sms.errors import FramingError, LocalProtocolError, RemoteProtocolError
 from gateway.sms.events import (
@@ -93,7 +93,8 @@ class SMSCSession:
         self._last_delivery = 0
         self._concat_ref = 0
         self.window = DEFAULT_WINDOW
-        self._queue: deque[tuple[int, dict]] = deque()  # (delivery id, deliver_sm params)
+        # (delivery id, deliver_sm params, its encoding with sequence 0 or None)
+        self._queue: deque[tuple[int, dict, bytes | None]] = deque()
 
     @property
     def can_receive(self) -> bool:
@@ -213,11 +214,12 @@ class SMSCSession:
             for esm_class, coding, sm in parts
         ]
         # Segments differ only in what segments() made fit, so one trial encoding finds an
-        # address or TLV the wire cannot carry, before anything is outstanding.
-        encode(PDU("deliver_sm", 0, 0, each[0]))
+        # address or TLV the wire cannot carry, before anything is outstanding; it is also
+        # what goes out for the first segment, its sequence number patched in.
+        first = encode(PDU("deliver_sm", 0, 0, each[0]))
         self._last_delivery += 1
         delivery_id = self._last_delivery
-        self._queue.extend((delivery_id, params) for params in each)
+        self._queue.extend((delivery_id, params, None if index else first) for index, params in enumerate(each))
         self._deliveries[delivery_id] = [len(parts), 0]
         return delivery_id, self._pump()
 
@@ -225,10 +227,11 @@ class SMSCSession:
         """Send queued deliver_sm while the window has room."""
         out: list[Command] = []
         while self._queue and len(self._outstanding) < self.window:
-            delivery_id, params = self._queue.popleft()
+            delivery_id, params, wire = self._queue.popleft()
             sequence = self._next_sequence()
             self._outstanding[sequence] = delivery_id
-            out.append(SendPDU(PDU("deliver_sm", 0, sequence, params)))
+            out.append(SendPDU(PDU("deliver_sm", 0, sequence, params),
+                               None if wire is None else with_sequence(wire, sequence)))
         return out
 
     # -- handlers, by command -----------------------------------------------------
