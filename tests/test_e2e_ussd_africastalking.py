@@ -134,7 +134,8 @@ def test_a_routed_app_answering_badly_ends_the_dialogue_with_an_error_screen(rou
         routed.ussd(A, "*444#")
         screen = routed.ussd(A, key)
         assert screen["end"] is True and screen["text"]
-        assert why in routed.log()
+        log = routed.log()
+        assert why in log, [line for line in log.splitlines() if "ussd" in line or "Error" in line][-8:]
     _, dialogues = routed.get(f"/api/v1/handsets/{A}/dialogues")
     assert [d["outcome"] for d in dialogues[:2]] == ["app_error", "app_error"]
 

@@ -88,6 +88,7 @@ class SmsService:
         # Receipts the ESME took, remembered a while: a load of the pending ones that raced
         # with their removal must not send them again.
         self._receipts_taken: dict[tuple[str, str, int, str], None] = {}
+        self._receipts_due: list[PendingReceipt] = []  # for the next reactor turn (_send_receipts)
         self.ussd = None  # gateway/ussd/smpp.UssdOverSmpp: submit_sm carrying ussd_service_op
         self._buckets: dict[str, TokenBucket] = {}
         self._group = GroupCommit(store)  # submit_sm stored together while a commit runs
@@ -511,8 +512,15 @@ class SmsService:
 
     def _send_receipts(self, receipts: list[PendingReceipt]) -> None:
         # On the next reactor turn: a submit_sm_resp answered in this one goes out first.
+        # Those of one turn (a group commit's batch) go together, with one timer.
         if receipts:
-            self._clock.callLater(0, self._send_receipt_list, receipts)
+            if not self._receipts_due:
+                self._clock.callLater(0, self._send_due_receipts)
+            self._receipts_due += receipts
+
+    def _send_due_receipts(self) -> None:
+        receipts, self._receipts_due = self._receipts_due, []
+        self._send_receipt_list(receipts)
 
     def _send_receipt_list(self, receipts: list[PendingReceipt]) -> None:
         if self.cluster is not None:
@@ -591,24 +599,28 @@ class SmsService:
             esm_class=RECEIPT_ESM_CLASS, receipted_message_id=receipt.message_id,
             message_state=receipt.message_state,
         )
-
-        def answered(status: int) -> Deferred | None:
-            if status:
-                log.warning("receipt %s refused by %s: status %#x", receipt.message_id, receipt.system_id, status)
-                return None
-            self._receipts_taken[key] = None
-            if len(self._receipts_taken) > RECEIPTS_REMEMBERED:
-                del self._receipts_taken[next(iter(self._receipts_taken))]
-            return self._group.run(tx.remove_receipt, receipt.id)
-
         sent = binds[0].deliver(message)
-        sent.addCallback(answered)
-        sent.addErrback(lambda f: log.warning("receipt %s not sent: %s", receipt.message_id, f.getErrorMessage()))
-        sent.addBoth(lambda _: self._receipts_in_flight.discard(key))
-        if self.cluster is not None:
-            sent.addBoth(self._receipt_done, receipt, key)
+        sent.addCallback(self._receipt_answered, receipt, key)
+        sent.addBoth(self._receipt_settled, receipt, key)
 
-    def _receipt_done(self, _, receipt: PendingReceipt, key: tuple) -> None:
+    def _receipt_answered(self, status: int, receipt: PendingReceipt, key: tuple) -> Deferred | None:
+        if status:
+            log.warning("receipt %s refused by %s: status %#x", receipt.message_id, receipt.system_id, status)
+            return None
+        self._receipts_taken[key] = None
+        if len(self._receipts_taken) > RECEIPTS_REMEMBERED:
+            del self._receipts_taken[next(iter(self._receipts_taken))]
+        return self._group.run(tx.remove_receipt, receipt.id)
+
+    def _receipt_settled(self, result, receipt: PendingReceipt, key: tuple) -> None:
+        """A receipt answered (and, if taken, removed) or not sent: no longer in flight."""
+        if isinstance(result, Failure):
+            log.warning("receipt %s not sent: %s", receipt.message_id, result.getErrorMessage())
+        self._receipts_in_flight.discard(key)
+        if self.cluster is not None:
+            self._receipt_done(receipt, key)
+
+    def _receipt_done(self, receipt: PendingReceipt, key: tuple) -> None:
         """On a cluster node: a receipt the ESME did not take, with no receiving bind of the
         account left here (its bind went away), is given up at once for another node."""
         self._claimed_in_flight.discard(receipt.id)
