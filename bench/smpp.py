@@ -9,9 +9,8 @@ Run: .venv/bin/python bench/smpp.py [--seconds 3] [--windows 1,10,50,100] [--cli
 Columns: the gateway's rate and latencies, the ceiling's, their ratio; for rows with receipts
 also `same work/s` and its latencies, the bare responder sending one receipt per submit_sm as
 well (the client then reads and answers a deliver_sm per message either way), and the ratio
-to it; `CPU µs`,
-the gateway process's CPU time (all threads, user + system) per message, a figure the
-machine's other load disturbs far less than a rate.
+to it; `CPU µs`, the gateway process's CPU time (all threads, user + system) per message, a
+figure the machine's other load disturbs far less than a rate.
 
 A real `gateway run` starts on free ports with a temporary SQLite store (durable: every
 submit_sm is in the store before its submit_sm_resp). The client is one application

@@ -343,7 +343,7 @@ _ENCODERS: dict[int, Callable[[Mapping[str, object]], bytes]] = {}
 
 def _compile_encoder(spec: CommandSpec):
     """Straight-line code for one command's body, the mirror of _compile_decoder: the loop over
-    the steps took 12.5 µs of a receipt's deliver_sm, this takes 5.6."""
+    the steps took 6.7 µs to encode a receipt's deliver_sm, this takes 4.2."""
     env: dict[str, object] = {"MAX_SHORT_MESSAGE": MAX_SHORT_MESSAGE, "S": S, "LocalProtocolError": LocalProtocolError,
                               "_B": _B, "_cstr_too_long": _cstr_too_long, "_encode_dests": _encode_dests,
                               "_encode_unsuccess": _encode_unsuccess, "_encode_tlvs": _encode_tlvs, "spec": spec}
