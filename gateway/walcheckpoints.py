@@ -43,7 +43,7 @@ class WalCheckpoints:
             self._due = self._clock.callLater(self._every, self._checkpoint)
 
     def stop(self) -> None:
-        """No more checkpoints (one running finishes on its thread)."""
+        """Cancel the checkpoint due, at the store's stop (one running finishes on its thread)."""
         if isinstance(self._due, Deferred):
             return
         if self._due is not None:

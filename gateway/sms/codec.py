@@ -327,7 +327,7 @@ def _decode_tlvs(
 def _encode_cstr(value: str, maxlen: int, status: int, name: str) -> bytes:
     raw = value.encode("latin-1")
     if len(raw) >= maxlen or b"\0" in raw:
-        raise LocalProtocolError(status, f"{name} {value!r} does not fit {maxlen - 1} characters")
+        _cstr_too_long(raw, maxlen, status, name)
     return raw + b"\0"
 
 
